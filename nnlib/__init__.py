@@ -1,0 +1,1 @@
+"""nnlib: the small numpy library behind every chapter, widget and exercise of nnbook."""
