@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test lint format exercises bench clean
+.PHONY: book vendor test lint format exercises bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,27 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-book: $(STAMP)
-	$(BIN)/jupyter-book build . -W -n --keep-going
+# The book: MathJax, require.js and the widget manager are fetched with npm into _vendor/ (served
+# from the site, no CDN). Notebooks execute with the cache locally; under CI (CI=true) a copy of
+# _config.yml with `execute_notebooks: force` is used, so every notebook runs on every CI build.
+BOOK_CONFIG := $(if $(filter-out 0 false,$(CI)),_build/_config_ci.yml,_config.yml)
+
+vendor:
+	$(PYTHON) scripts/fetch_vendor.py
+
+_build/_config_ci.yml: _config.yml
+	mkdir -p _build
+	sed -E 's/^([[:space:]]*execute_notebooks[[:space:]]*:).*/\1 force/' _config.yml > $@
+	grep -q 'execute_notebooks: force' $@
+
+book: $(STAMP) vendor $(filter _build/%,$(BOOK_CONFIG))
+	@start=$$(date +%s); \
+	$(BIN)/jupyter-book build . -W -n --keep-going --config $(BOOK_CONFIG); status=$$?; \
+	echo "jupyter-book build took $$(( $$(date +%s) - start )) s (config: $(BOOK_CONFIG))"; \
+	if [ $$status -ne 0 ]; then echo "make book: the build FAILED (warnings count as errors)"; exit $$status; fi; \
+	touch _build/.book-built; \
+	echo "The site is in $(CURDIR)/_build/html: open _build/html/index.html in a browser,"; \
+	echo "or serve it with: $(BIN)/python -m http.server -d _build/html 8000 (then http://127.0.0.1:8000)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
