@@ -1,0 +1,344 @@
+"""Activations, softmax and losses (book: Units; Feedforward networks; Backprop).
+
+Every activation ``f`` comes with its derivative ``f_prime``. Both accept a numpy array or a
+number and return numpy values, so chapters can plot them directly. Given a :class:`Tensor`,
+an activation returns a Tensor whose backward multiplies the upstream gradient by ``f_prime``
+(the chain rule: dL/dz = dL/da * f'(z)).
+
+All functions are numerically stable: no overflow for |z| up to the float limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .tensor import ShapeError, Tensor
+
+__all__ = [
+    "sigmoid",
+    "sigmoid_prime",
+    "tanh",
+    "tanh_prime",
+    "relu",
+    "relu_prime",
+    "leaky_relu",
+    "leaky_relu_prime",
+    "hardtanh",
+    "hardtanh_prime",
+    "swish",
+    "swish_prime",
+    "step",
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "linear",
+    "cross_entropy",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "mse_loss",
+    "mean_pool",
+    "max_pool",
+]
+
+Array = np.ndarray
+
+
+def _elementwise(z: Any, f: Callable[[Array], Array], f_prime: Callable[[Array], Array], op: str):
+    """Apply ``f`` to numbers/arrays, or to a Tensor with backward ``g * f_prime(z)``."""
+    if isinstance(z, Tensor):
+        return Tensor._make(f(z.data), (z,), op, lambda g: z._accum(g * f_prime(z.data)))
+    return f(_as_float(z))[()]  # [()] turns a 0-d array into a numpy scalar
+
+
+def _as_float(z: Any) -> Array:
+    """A numpy array of ``z``; integers and booleans become float64, floats keep their dtype."""
+    z = np.asarray(z)
+    return z.astype(np.float64) if z.dtype.kind in "biu" else z
+
+
+# ---------------------------------------------------------------------- sigmoid
+def _sigmoid(z: Array) -> Array:
+    # exp(-|z|) never overflows; the two branches are the same function rearranged.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_prime(z: Any) -> Array:
+    """σ'(z) = σ(z) (1 - σ(z)) (book: Units, activations)."""
+    s = _sigmoid(_as_float(z))
+    return (s * (1 - s))[()]
+
+
+def sigmoid(z: Any) -> Any:
+    """σ(z) = 1 / (1 + exp(-z)) (book: Units, eq. for the logistic unit)."""
+    return _elementwise(z, _sigmoid, sigmoid_prime, "sigmoid")
+
+
+# ---------------------------------------------------------------------- tanh
+def tanh_prime(z: Any) -> Array:
+    """tanh'(z) = 1 - tanh(z)^2 (book: Units, activations)."""
+    t = np.tanh(_as_float(z))
+    return (1 - t * t)[()]
+
+
+def tanh(z: Any) -> Any:
+    """tanh(z) = (e^z - e^-z) / (e^z + e^-z) = 2σ(2z) - 1 (book: Units, activations)."""
+    return _elementwise(z, np.tanh, tanh_prime, "tanh")
+
+
+# ---------------------------------------------------------------------- ReLU family
+def relu_prime(z: Any) -> Array:
+    """ReLU'(z) = 1 for z > 0, else 0 (at z = 0 we take 0, as PyTorch does)."""
+    z = _as_float(z)
+    return (z > 0).astype(z.dtype)[()]
+
+
+def relu(z: Any) -> Any:
+    """ReLU(z) = max(z, 0) (book: Units, activations)."""
+    return _elementwise(z, lambda x: np.maximum(x, 0), relu_prime, "relu")
+
+
+def leaky_relu_prime(z: Any, slope: float = 0.01) -> Array:
+    """LeakyReLU'(z) = 1 for z > 0, ``slope`` otherwise."""
+    z = _as_float(z)
+    return np.where(z > 0, 1.0, slope).astype(z.dtype)[()]
+
+
+def leaky_relu(z: Any, slope: float = 0.01) -> Any:
+    """LeakyReLU(z) = z for z > 0, ``slope`` * z otherwise (book: Units, activations)."""
+    return _elementwise(
+        z,
+        lambda x: np.where(x > 0, x, slope * x).astype(x.dtype),
+        lambda x: leaky_relu_prime(x, slope),
+        "leaky_relu",
+    )
+
+
+def hardtanh_prime(z: Any) -> Array:
+    """HardTanh'(z) = 1 for -1 < z < 1, else 0."""
+    z = _as_float(z)
+    return ((z > -1) & (z < 1)).astype(z.dtype)[()]
+
+
+def hardtanh(z: Any) -> Any:
+    """HardTanh(z) = -1 for z < -1, z for -1 <= z <= 1, 1 for z > 1 (book: Units).
+
+    Seed note: one source writes the middle piece as 0; it is z (the identity), which is
+    what makes hard tanh a cheap, piecewise-linear stand-in for tanh.
+    """
+    return _elementwise(z, lambda x: np.clip(x, -1, 1), hardtanh_prime, "hardtanh")
+
+
+def swish_prime(z: Any) -> Array:
+    """swish'(z) = σ(z) + z σ(z) (1 - σ(z))."""
+    z = _as_float(z)
+    s = _sigmoid(z)
+    return (s + z * s * (1 - s))[()]
+
+
+def swish(z: Any) -> Any:
+    """swish(z) = z σ(z) (book: Units, activations)."""
+    return _elementwise(z, lambda x: x * _sigmoid(x), swish_prime, "swish")
+
+
+def step(z: Any) -> Array:
+    """The perceptron's threshold: 1 if z > 0 else 0 (book: XOR). No useful gradient."""
+    return (np.asarray(z) > 0).astype(np.int64)[()]
+
+
+# ---------------------------------------------------------------------- softmax
+def logsumexp(z: Array, axis: int = -1, keepdims: bool = False) -> Array:
+    """log Σ_j exp(z_j), computed as m + log Σ_j exp(z_j - m) with m = max_j z_j."""
+    m = np.max(z, axis=axis, keepdims=True)
+    out = m + np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _softmax(z: Array, axis: int) -> Array:
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax(z: Any, axis: int = -1) -> Any:
+    """softmax(z)_i = exp(z_i) / Σ_j exp(z_j) (book: Feedforward networks, softmax).
+
+    Backward: dL/dz = s * (g - Σ_j g_j s_j), the Jacobian diag(s) - s s^T applied to g.
+    """
+    if not isinstance(z, Tensor):
+        return _softmax(_as_float(z), axis)
+    s = _softmax(z.data, axis)
+
+    def backward(g: Array) -> None:
+        z._accum(s * (g - (g * s).sum(axis=axis, keepdims=True)))
+
+    return Tensor._make(s, (z,), "softmax", backward)
+
+
+def log_softmax(z: Any, axis: int = -1) -> Any:
+    """log softmax(z)_i = z_i - logsumexp(z) (stable; book: Feedforward networks)."""
+    if not isinstance(z, Tensor):
+        z = _as_float(z)
+        return z - logsumexp(z, axis=axis, keepdims=True)
+    out = z.data - logsumexp(z.data, axis=axis, keepdims=True)
+
+    def backward(g: Array) -> None:
+        z._accum(g - np.exp(out) * g.sum(axis=axis, keepdims=True))
+
+    return Tensor._make(out, (z,), "log_softmax", backward)
+
+
+# ---------------------------------------------------------------------- layers as functions
+def linear(x: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:
+    """z = x W^T + b for a batch of row vectors x (book: Feedforward networks, H = σ(XW^T + b)).
+
+    One node in the graph, with the three gradients of the backprop chapter side by side:
+    dL/dx = G W,  dL/dW = G^T x,  dL/db = Σ_rows G.
+    """
+    if x.shape[-1] != W.shape[-1]:
+        raise ShapeError(
+            f"linear: input has {x.shape[-1]} features but W expects {W.shape[-1]}: "
+            f"x {x.shape}, W {W.shape}"
+        )
+    z = x.data @ W.data.T
+    if b is not None:
+        z = z + b.data
+    prev = (x, W) if b is None else (x, W, b)
+
+    def backward(g: Array) -> None:
+        if x.requires_grad:
+            x._accum(g @ W.data)
+        if W.requires_grad:
+            g2, x2 = g.reshape(-1, g.shape[-1]), x.data.reshape(-1, x.shape[-1])
+            W._accum(g2.T @ x2)
+        if b is not None and b.requires_grad:
+            b._accum(g.reshape(-1, g.shape[-1]).sum(axis=0))
+
+    return Tensor._make(z, prev, "linear", backward)
+
+
+# ---------------------------------------------------------------------- losses
+def _check_targets(logits: Tensor, y: Any) -> np.ndarray:
+    y = np.asarray(y)
+    if y.dtype.kind not in "iu":
+        raise TypeError(
+            f"cross_entropy: targets must be integer class indices, got dtype {y.dtype}"
+        )
+    if logits.ndim != 2 or y.shape != logits.shape[:1]:
+        raise ShapeError(
+            f"cross_entropy: logits must be (N, C) and targets (N,); got logits {logits.shape} "
+            f"and targets {y.shape}"
+        )
+    C = logits.shape[1]
+    if y.size and (y.min() < 0 or y.max() >= C):
+        raise ValueError(
+            f"cross_entropy: targets must lie in [0, {C - 1}], got {y.min()}..{y.max()}"
+        )
+    return y
+
+
+def cross_entropy(logits: Tensor, y: Any) -> Tensor:
+    """Mean over the batch of -log softmax(z)_y (book: Backprop, cross-entropy loss).
+
+    ``logits`` has shape (N, C) (or (C,) for one example) and ``y`` holds N integer classes.
+    Fused and stable: L = mean(logsumexp(z) - z_y); dL/dz = (softmax(z) - onehot(y)) / N.
+    """
+    if not isinstance(logits, Tensor):
+        logits = Tensor(logits)
+    if logits.ndim == 1:
+        return cross_entropy(logits.reshape(1, -1), np.reshape(y, (1,)))
+    y = _check_targets(logits, y)
+    z = logits.data
+    N = z.shape[0]
+    lse = logsumexp(z, axis=1)
+    rows = np.arange(N)
+    loss = np.mean(lse - z[rows, y]).astype(z.dtype)
+
+    def backward(g: Array) -> None:
+        d = np.exp(z - lse[:, None])
+        d[rows, y] -= 1
+        logits._accum(d * (g / N))
+
+    return Tensor._make(np.asarray(loss), (logits,), "cross_entropy", backward)
+
+
+def binary_cross_entropy(p: Tensor, y: Any) -> Tensor:
+    """Mean of -[y log p + (1 - y) log(1 - p)] for probabilities p (book: Backprop).
+
+    As in PyTorch, each log is clamped at -100 so p = 0 or 1 gives a finite loss.
+    """
+    if not isinstance(p, Tensor):
+        p = Tensor(p)
+    y = np.asarray(y, dtype=p.dtype)
+    if y.shape != p.shape:
+        raise ShapeError(f"binary_cross_entropy: p has shape {p.shape} but y has shape {y.shape}")
+    q = p.data
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(q), -100)
+        log_1mp = np.maximum(np.log1p(-q), -100)
+    loss = -np.mean(y * log_p + (1 - y) * log_1mp)
+
+    def backward(g: Array) -> None:
+        # dL/dp = (p - y) / (p (1 - p)) / N, with the denominator kept away from 0.
+        denom = np.maximum(q * (1 - q), 1e-12)
+        p._accum(g * (q - y) / denom / q.size)
+
+    return Tensor._make(np.asarray(loss, dtype=p.dtype), (p,), "binary_cross_entropy", backward)
+
+
+def binary_cross_entropy_with_logits(z: Tensor, y: Any) -> Tensor:
+    """binary_cross_entropy(σ(z), y) computed from logits without overflow.
+
+    L = mean(max(z, 0) - z y + log(1 + exp(-|z|)));  dL/dz = (σ(z) - y) / N, the book's
+    "dL/dz = a - y".
+    """
+    if not isinstance(z, Tensor):
+        z = Tensor(z)
+    y = np.asarray(y, dtype=z.dtype)
+    if y.shape != z.shape:
+        raise ShapeError(
+            f"binary_cross_entropy_with_logits: z has shape {z.shape} but y has shape {y.shape}"
+        )
+    x = z.data
+    loss = np.mean(np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x))))
+
+    def backward(g: Array) -> None:
+        z._accum(g * (_sigmoid(x) - y) / x.size)
+
+    return Tensor._make(np.asarray(loss, dtype=z.dtype), (z,), "bce_with_logits", backward)
+
+
+def mse_loss(y_hat: Tensor, y: Any) -> Tensor:
+    """Mean squared error: mean((ŷ - y)^2)."""
+    if not isinstance(y_hat, Tensor):
+        y_hat = Tensor(y_hat)
+    y = y if isinstance(y, Tensor) else Tensor(np.asarray(y, dtype=y_hat.dtype))
+    if y.shape != y_hat.shape:
+        raise ShapeError(f"mse_loss: y_hat has shape {y_hat.shape} but y has shape {y.shape}")
+    d = y_hat - y
+    return (d * d).mean()
+
+
+# ---------------------------------------------------------------------- pooling
+def mean_pool(x: Tensor, mask: Any = None, axis: int = -2) -> Tensor:
+    """Average the vectors of a sequence: x_mean = (1/N) Σ_i e(w_i) (book: Embeddings, pooling).
+
+    ``x`` is (..., L, d); ``mask`` (..., L) marks real tokens with 1 and padding with 0, so
+    padded positions do not dilute the mean.
+    """
+    if mask is None:
+        return x.mean(axis=axis)
+    m = np.asarray(mask, dtype=x.dtype)
+    if m.shape != x.shape[:-1]:
+        raise ShapeError(
+            f"mean_pool: mask has shape {m.shape}, expected {x.shape[:-1]} for x {x.shape}"
+        )
+    counts = np.maximum(m.sum(axis=-1, keepdims=True), 1)
+    return (x * m[..., None]).sum(axis=axis) / counts
+
+
+def max_pool(x: Tensor, axis: int = -2) -> Tensor:
+    """Element-wise max over the sequence axis (book: Embeddings, pooling)."""
+    return x.max(axis=axis)

@@ -1,0 +1,145 @@
+"""Optimisers and learning-rate schedules (book: Backprop, "Training and optimization").
+
+The update rules, for a parameter w with gradient g = dL/dw:
+
+- SGD:                 w <- w - lr * g
+- SGD with momentum:   v <- mu * v + g;  w <- w - lr * v          (PyTorch's form)
+- Adam (Kingma & Ba):  m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2
+                       w <- w - lr * m_hat / (sqrt(s_hat) + eps),
+                       m_hat = m / (1 - b1^t),  s_hat = s / (1 - b2^t)
+
+Updates change ``p.data`` in place, outside the graph.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["Optimizer", "SGD", "Adam", "StepLR", "ExponentialLR", "CosineLR"]
+
+
+class Optimizer:
+    """Holds the parameters and the learning rate; ``zero_grad()`` and ``step()``."""
+
+    def __init__(self, params: Iterable[Tensor], lr: float):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("optimizer got an empty parameter list")
+        if not lr > 0:
+            raise ValueError(f"learning rate must be positive, got {lr}")
+        self.lr = lr
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum and weight decay."""
+
+    def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
+        super().__init__(params, lr)
+        self.momentum, self.weight_decay = momentum, weight_decay
+        self.velocity: list[np.ndarray | None] = [None] * len(self.params)
+
+    def step(self) -> None:
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = p.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            if self.momentum:
+                v = self.velocity[i]
+                v = g.copy() if v is None else self.momentum * v + g
+                self.velocity[i] = v
+                g = v
+            p.data -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam: per-parameter step sizes from running averages of g and g^2."""
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
+        super().__init__(params, lr)
+        self.b1, self.b2 = betas
+        self.eps = eps
+        self.t = 0
+        self.m = [np.zeros_like(p.data) for p in self.params]
+        self.s = [np.zeros_like(p.data) for p in self.params]
+
+    def step(self) -> None:
+        self.t += 1
+        c1 = 1 - self.b1**self.t
+        c2 = 1 - self.b2**self.t
+        for p, m, s in zip(self.params, self.m, self.s):
+            if p.grad is None:
+                continue
+            g = p.grad
+            m *= self.b1
+            m += (1 - self.b1) * g
+            s *= self.b2
+            s += (1 - self.b2) * g * g
+            p.data -= self.lr * (m / c1) / (np.sqrt(s / c2) + self.eps)
+
+
+class _Schedule:
+    """Sets ``optimizer.lr`` from the epoch count: call ``step()`` once per epoch."""
+
+    def __init__(self, optimizer: Optimizer):
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.epoch = 0
+
+    def lr_at(self, epoch: int) -> float:
+        raise NotImplementedError
+
+    def step(self) -> float:
+        self.epoch += 1
+        self.optimizer.lr = self.lr_at(self.epoch)
+        return self.optimizer.lr
+
+
+class StepLR(_Schedule):
+    """lr = base_lr * gamma^floor(epoch / step_size)."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
+        super().__init__(optimizer)
+        self.step_size, self.gamma = step_size, gamma
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialLR(_Schedule):
+    """lr = base_lr * gamma^epoch."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float):
+        super().__init__(optimizer)
+        self.gamma = gamma
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma**epoch
+
+
+class CosineLR(_Schedule):
+    """lr = eta_min + (base_lr - eta_min) (1 + cos(pi * epoch / T_max)) / 2, flat after T_max."""
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):
+        super().__init__(optimizer)
+        self.T_max, self.eta_min = T_max, eta_min
+
+    def lr_at(self, epoch: int) -> float:
+        t = min(epoch, self.T_max)
+        return (
+            self.eta_min
+            + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
+        )
