@@ -105,6 +105,7 @@ def _fmt(x: Any, limit: int = 200) -> str:
 
 
 def _fail(check: str, name: str, detail: str, hint: str) -> None:
+    __tracebackhide__ = True  # IPython and pytest show the test cell's line, not this frame
     msg = f"{check} failed for {name}: {detail}"
     if hint:
         msg += f"\nHint: {hint}"
@@ -132,6 +133,7 @@ def check_close(
 
     Shapes must match exactly (a float and a 0-d array count as the same shape).
     """
+    __tracebackhide__ = True
     if _grading is not None:
         try:
             got = np.asarray(got, dtype=float)
@@ -160,6 +162,7 @@ def check_close(
 
 def check_equal(got: Any, expected: Any, *, name: str, hint: str = "") -> None:
     """Check exact equality: ints, strings, tuples, integer/bool arrays (shape and values)."""
+    __tracebackhide__ = True
     if _grading is not None:
         _emit("equal", name, got, hint=str(hint))
         return
@@ -174,6 +177,7 @@ def check_equal(got: Any, expected: Any, *, name: str, hint: str = "") -> None:
 
 def check_shape(got: Any, shape: tuple[int, ...], *, name: str, hint: str = "") -> None:
     """Check that ``np.shape(got) == shape``."""
+    __tracebackhide__ = True
     try:
         got_shape = tuple(int(n) for n in np.shape(got))
     except (TypeError, ValueError) as exc:
