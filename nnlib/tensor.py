@@ -13,7 +13,7 @@ Python's recursion limit) followed by one loop over the nodes in reverse order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -414,35 +414,48 @@ class Tensor:
         upstream gradient dL/d(self) otherwise. Raises :class:`NonFiniteError` if the loss is
         NaN or infinite, since every gradient computed from it would be meaningless.
         """
-        if grad is None:
-            if self.data.size != 1:
-                raise ValueError(
-                    f"backward() without a gradient argument needs a one-element tensor (a loss); "
-                    f"this one has shape {self.shape}. Reduce it first (e.g. .sum() or .mean()) or "
-                    f"pass grad=an array of shape {self.shape}."
-                )
-            if not np.isfinite(self.data).all():
-                raise NonFiniteError(
-                    f"backward() from a non-finite loss ({self.data.item()}): the forward pass "
-                    f"overflowed or took log(0). Lower the learning rate or use the stable losses "
-                    f"in nnlib.functional (e.g. cross_entropy on logits)."
-                )
-            grad = np.ones_like(self.data)
-        else:
-            grad = np.asarray(grad, dtype=self.data.dtype)
-            if grad.shape != self.shape:
-                raise ShapeError(
-                    f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}"
-                )
+        for _ in self.backward_steps(grad):
+            pass
+
+    def backward_steps(self, grad: Any = None) -> Iterator[Tensor]:
+        """``backward()`` one node at a time, for stepping through it (book: Backprop).
+
+        Yields each node, from this tensor back to the inputs, right after its local backward
+        has passed its (now complete) gradient on to its inputs.
+        """
+        self._accum(self._seed_grad(grad))
+        for node in reversed(self.topo_order()):
+            if node._backward is not None and node.grad is not None:
+                node._backward(node.grad)
+            yield node
+
+    def _seed_grad(self, grad: Any) -> np.ndarray:
+        """dL/d(self) to start from: 1 for a one-element loss, else the given array (checked)."""
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() on a tensor that does not require grad: no input had "
                 "requires_grad=True, or it was computed inside no_grad()"
             )
-        self._accum(grad)
-        for node in reversed(self.topo_order()):
-            if node._backward is not None and node.grad is not None:
-                node._backward(node.grad)
+        if grad is not None:
+            grad = np.asarray(grad, dtype=self.data.dtype)
+            if grad.shape != self.shape:
+                raise ShapeError(
+                    f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}"
+                )
+            return grad
+        if self.data.size != 1:
+            raise ValueError(
+                f"backward() without a gradient argument needs a one-element tensor (a loss); "
+                f"this one has shape {self.shape}. Reduce it first (e.g. .sum() or .mean()) or "
+                f"pass grad=an array of shape {self.shape}."
+            )
+        if not np.isfinite(self.data).all():
+            raise NonFiniteError(
+                f"backward() from a non-finite loss ({self.data.item()}): the forward pass "
+                f"overflowed or took log(0). Lower the learning rate or use the stable losses "
+                f"in nnlib.functional (e.g. cross_entropy on logits)."
+            )
+        return np.ones_like(self.data)
 
     def topo_order(self) -> list[Tensor]:
         """All tensors this one depends on, inputs before the results made from them.
