@@ -148,7 +148,7 @@ class Tensor:
         """Add ``g`` to ``self.grad``. Out-of-place, so arrays shared between nodes stay intact."""
         if self.grad is None:
             # A leaf keeps a private, writable copy; an intermediate may share the array.
-            self.grad = np.array(g, dtype=self.data.dtype) if not self._prev else g
+            self.grad = np.array(g, dtype=self.data.dtype) if not self._prev else np.asarray(g)
         else:
             self.grad = self.grad + g
 
