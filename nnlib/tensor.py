@@ -302,10 +302,10 @@ class Tensor:
             A = a.data[None, :] if a.ndim == 1 else a.data
             B = b.data[:, None] if b.ndim == 1 else b.data
             G = g
+            if b.ndim == 1:  # first: for vector . vector, g is 0-d and needs this axis first
+                G = G[..., None]
             if a.ndim == 1:
                 G = G[..., None, :]
-            if b.ndim == 1:
-                G = G[..., None]
             if a.requires_grad:
                 gA = G @ np.swapaxes(B, -1, -2)
                 gA = unbroadcast(gA, A.shape)
@@ -380,7 +380,7 @@ class Tensor:
         axes_ = axes if axes else tuple(reversed(range(x.ndim)))
         if len(axes_) == 1 and isinstance(axes_[0], (tuple, list)):
             axes_ = tuple(axes_[0])
-        inverse = tuple(np.argsort(axes_))
+        inverse = tuple(np.argsort([ax % x.ndim for ax in axes_]))  # -1 means the last axis
         return Tensor._make(
             x.data.transpose(axes_), (x,), "transpose", lambda g: x._accum(g.transpose(inverse))
         )
@@ -423,8 +423,13 @@ class Tensor:
         Yields each node, from this tensor back to the inputs, right after its local backward
         has passed its (now complete) gradient on to its inputs.
         """
-        self._accum(self._seed_grad(grad))
-        for node in reversed(self.topo_order()):
+        seed = self._seed_grad(grad)
+        order = self.topo_order()
+        for node in order:  # intermediate grads belong to this call; only leaves accumulate
+            if node._prev:
+                node.grad = None
+        self._accum(seed)
+        for node in reversed(order):
             if node._backward is not None and node.grad is not None:
                 node._backward(node.grad)
             yield node
