@@ -45,10 +45,10 @@ def _dirty_notebook():
     nb = nbformat.v4.new_notebook()
     checked = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(2 + 2)", execution_count=3)
     checked.outputs = [nbformat.v4.new_output("stream", name="stdout", text="4\n")]
-    tagged = nbformat.v4.new_code_cell("1 + 1", execution_count=4)
+    tagged = nbformat.v4.new_code_cell("1 + 1", execution_count=7)
     tagged.metadata["tags"] = ["nbval-check-output"]
     tagged.outputs = [
-        nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=4)
+        nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=7)
     ]
     plain = nbformat.v4.new_code_cell("x = 1\nx", execution_count=5)
     plain.outputs = [
@@ -70,14 +70,14 @@ def test_find_problems_reports_every_kind_of_dirt():
         "2,000,000 bytes",
         "no kernelspec",
         "widget state",
-        "cell 1: execution count 3",
+        "cell 3: execution count 5",
         "cell 3: has outputs but is not marked",
         "cell 4: stored error output (ZeroDivisionError)",
         "cell 5: has outputs but is not marked",
-        "output carries execution count",
     ]:
         assert expected in problems, f"{expected!r} not reported in:\n{problems}"
-    assert "cell 1: has outputs" not in problems and "cell 2: has outputs" not in problems
+    # Checked cells keep their outputs and (nbval needs it) an execution count.
+    assert "cell 1:" not in problems and "cell 2:" not in problems, problems
 
 
 def test_clean_keeps_checked_outputs_and_strips_the_rest():
@@ -88,14 +88,35 @@ def test_clean_keeps_checked_outputs_and_strips_the_rest():
     checked, tagged, plain, failing, fake = nb.cells[1:]
     assert checked.outputs == original.cells[1].outputs
     assert tagged.outputs[0]["data"] == {"text/plain": "2"}
+    # Checked cells renumbered 1, 2, ... so diffs stay stable; all others null.
+    assert [checked.execution_count, tagged.execution_count] == [1, 2]
+    assert tagged.outputs[0]["execution_count"] == 2
     assert plain.outputs == [] and failing.outputs == [] and fake.outputs == []
-    assert all(c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+    assert [plain.execution_count, failing.execution_count, fake.execution_count] == [None] * 3
     assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert "widgets" not in nb.metadata
 
 
-def test_clean_refuses_an_error_in_a_checked_cell():
+@pytest.mark.parametrize(
+    ("source", "count", "output", "message"),
+    [
+        ("# NBVAL_CHECK_OUTPUT\n1 / 0", 1, {"output_type": "error", "ename": "E"}, "an error"),
+        ("# NBVAL_CHECK_OUTPUT\nprint(1)", None, None, "never run"),
+        ("# NBVAL_CHECK_OUTPUT\nobject()", 1, "<object object at 0x7f3a2b1c0d90>", "memory"),
+    ],
+)
+def test_clean_refuses_what_nbval_cannot_compare(source, count, output, message):
     nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\n1 / 0")
-    cell.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="")]
+    cell = nbformat.v4.new_code_cell(source, execution_count=count)
+    if isinstance(output, dict):
+        cell.outputs = [nbformat.v4.new_output(evalue="", **output)]
+    elif isinstance(output, str):
+        cell.outputs = [
+            nbformat.v4.new_output(
+                "execute_result", data={"text/plain": output}, execution_count=count
+            )
+        ]
     nb.cells = [cell]
-    assert clean_notebooks.clean(nb) == ["cell 0: checked cell stored an error; fix the code"]
+    unfixable = clean_notebooks.clean(nb)
+    assert len(unfixable) == 1 and message in unfixable[0], unfixable
+    assert clean_notebooks.find_problems(nb) == unfixable
