@@ -107,16 +107,17 @@ def boundary_segment(
     w1, w2 = _weights(w, 2)
     (x0, x1), (y0, y1) = xlim, ylim
     ends = []
-    if w2 != 0:  # crossings with the left and right edges
-        for x in (x0, x1):
-            yy = -(w1 * x + b) / w2
-            if y0 <= yy <= y1:
-                ends.append((x, yy))
-    if w1 != 0:  # crossings with the bottom and top edges
-        for yy in (y0, y1):
-            x = -(w2 * yy + b) / w1
-            if x0 <= x <= x1:
-                ends.append((x, yy))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # tiny w: far-off line
+        if w2 != 0:  # crossings with the left and right edges
+            for x in (x0, x1):
+                yy = -(w1 * x + b) / w2
+                if y0 <= yy <= y1:
+                    ends.append((x, yy))
+        if w1 != 0:  # crossings with the bottom and top edges
+            for yy in (y0, y1):
+                x = -(w2 * yy + b) / w1
+                if x0 <= x <= x1:
+                    ends.append((x, yy))
     unique: list[tuple[float, float]] = []
     for p in ends:  # a line through a corner crosses two edges at the same point
         if not any(np.allclose(p, q) for q in unique):

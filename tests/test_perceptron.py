@@ -1,0 +1,235 @@
+"""nnlib.perceptron and nnlib.data.negation (book: chapter 2, Perceptrons and the XOR problem)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnlib import perceptron as P
+from nnlib.data import truth_table
+from nnlib.data.negation import REVIEWS, features, load_negation
+
+X4 = truth_table("XOR")[0]
+weights = st.floats(-3, 3, allow_nan=False, allow_infinity=False)
+
+
+# ---------------------------------------------------------------------- perceptron
+def test_and_or_truth_tables():
+    np.testing.assert_array_equal(P.perceptron(X4, [1, 1], -1), truth_table("AND")[1])
+    np.testing.assert_array_equal(P.perceptron(X4, [1, 1], 0), truth_table("OR")[1])
+
+
+def test_point_on_the_boundary_gets_zero():
+    # w . x + b = 0 exactly for x = (1, 0): the book's definition says 0 (strict > 0 for a 1).
+    assert P.perceptron([[1.0, 0.0]], [1, 1], -1)[0] == 0
+
+
+@given(w1=weights, w2=weights, b=weights)
+def test_perceptron_matches_the_definition(w1, w2, b):
+    out = P.perceptron(X4, [w1, w2], b)
+    for x, o in zip(X4, out):
+        assert o == (1 if w1 * x[0] + w2 * x[1] + b > 0 else 0)
+
+
+@given(w1=weights, w2=weights, b=weights)
+def test_no_perceptron_computes_xor(w1, w2, b):
+    _, y = truth_table("XOR")
+    assert P.count_correct(X4, y, [w1, w2], b) <= 3
+
+
+def test_bad_shapes_are_named():
+    with pytest.raises(ValueError, match="w must have shape"):
+        P.perceptron(X4, [1, 1, 1], 0)
+    with pytest.raises(ValueError, match="2-d array"):
+        P.perceptron([0, 1], [1, 1], 0)
+    with pytest.raises(ValueError, match="one label per point"):
+        P.count_correct(X4, [0, 1], [1, 1], 0)
+
+
+# ---------------------------------------------------------------------- decision boundary
+@given(w1=weights, w2=weights.filter(lambda v: abs(v) > 1e-3), b=weights)
+def test_boundary_x2_lies_on_the_line(w1, w2, b):
+    x1 = np.linspace(-2, 2, 5)
+    x2 = P.boundary_x2(x1, [w1, w2], b)
+    np.testing.assert_allclose(w1 * x1 + w2 * x2 + b, 0, atol=1e-9 * (1 + abs(b) / abs(w2)))
+
+
+def test_boundary_x2_refuses_vertical_lines():
+    with pytest.raises(ValueError, match="vertical"):
+        P.boundary_x2(0.0, [1, 0], -0.5)
+
+
+@settings(max_examples=200)
+@given(w1=weights, w2=weights, b=weights)
+def test_boundary_segment_ends_are_on_the_line_and_in_the_box(w1, w2, b):
+    lim = (-0.5, 1.5)
+    seg = P.boundary_segment([w1, w2], b, lim, lim)
+    if seg is None:
+        # Then the line misses the box: every corner is on the same side (or there is no line).
+        corners = np.array(list(itertools.product(lim, lim)))
+        sides = np.sign(corners @ np.array([w1, w2]) + b)
+        assert (sides >= 0).all() or (sides <= 0).all()
+        return
+    assert seg.shape == (2, 2)
+    np.testing.assert_allclose(seg @ np.array([w1, w2]) + b, 0, atol=1e-9)
+    assert (seg >= lim[0] - 1e-12).all() and (seg <= lim[1] + 1e-12).all()
+
+
+def test_boundary_segment_vertical_horizontal_and_none():
+    np.testing.assert_allclose(
+        P.boundary_segment([1, 0], -0.5, (0, 1), (0, 1)), [[0.5, 0], [0.5, 1]]
+    )
+    np.testing.assert_allclose(P.boundary_segment([0, 2], -1, (0, 1), (0, 1)), [[0, 0.5], [1, 0.5]])
+    assert P.boundary_segment([0, 0], 1, (0, 1), (0, 1)) is None
+    assert P.boundary_segment([1, 1], 10, (0, 1), (0, 1)) is None
+
+
+# ---------------------------------------------------------------------- grid search
+def test_grid_search_xor_best_is_three_and_and_or_reach_four():
+    values = np.linspace(-2, 2, 21)
+    g = P.grid_search(*truth_table("XOR"), values)
+    assert g.counts.shape == (21, 21, 21)
+    assert g.best == 3
+    assert 0 < g.n_best < g.counts.size
+    for name in ("AND", "OR", "NAND"):
+        assert P.grid_search(*truth_table(name), values).best == 4
+
+
+def test_grid_search_counts_agree_with_count_correct():
+    X, y = truth_table("XOR")
+    values = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    g = P.grid_search(X, y, values)
+    for (i, j, k), count in np.ndenumerate(g.counts):
+        assert count == P.count_correct(X, y, [values[i], values[j]], values[k])
+    rows = g.settings_with(3)
+    assert len(rows) == g.n_best
+    for w1, w2, b in rows:
+        assert P.count_correct(X, y, [w1, w2], b) == 3
+
+
+def test_grid_search_rejects_bad_input():
+    X, y = truth_table("XOR")
+    with pytest.raises(ValueError, match="values"):
+        P.grid_search(X, y, [])
+    with pytest.raises(ValueError, match="y must have shape"):
+        P.grid_search(X, y[:3], [0.0, 1.0])
+
+
+# ---------------------------------------------------------------------- the exact network
+def test_exact_xor_network_hidden_and_outputs():
+    net = P.xor_net_exact()
+    h, y = P.hidden_and_output(net, X4)
+    np.testing.assert_array_equal(h, [[0, 0], [1, 0], [1, 0], [2, 1]])
+    np.testing.assert_array_equal(y, truth_table("XOR")[1])
+    assert net[2].b is None
+    # mlp_forward (numpy, batched) computes the same thing.
+    h2, z2 = P.mlp_forward(X4, P.XOR_W, P.XOR_B, P.XOR_U[0], 0.0)
+    np.testing.assert_array_equal(h2, h)
+    np.testing.assert_array_equal(z2, y)
+
+
+# ---------------------------------------------------------------------- logistic regression
+def test_logistic_regression_cannot_fit_xor():
+    run = P.train_logistic_regression(*truth_table("XOR"), steps=500, lr=0.5, seed=0)
+    assert run.losses.shape == run.accuracies.shape == (501,)
+    assert run.accuracies.max() <= 0.75
+    assert abs(run.losses[-1] - np.log(2)) < 1e-3
+    assert run.losses[-1] >= np.log(2) - 1e-12  # log 2 is the minimum: it is never beaten
+    assert np.all(np.abs(run.w) < 1e-2)
+
+
+def test_logistic_regression_fits_and():
+    run = P.train_logistic_regression(*truth_table("AND"), steps=500, lr=1.0, seed=0)
+    assert run.accuracies[-1] == 1.0
+    assert run.losses[-1] < run.losses[0]
+
+
+# ---------------------------------------------------------------------- training MLPs
+def test_batched_training_equals_one_seed_at_a_time():
+    X, y = truth_table("XOR")
+    runs = P.train_mlps(X, y, [0, 3, 7], hidden=2, steps=200, lr=0.5, record_every=50)
+    np.testing.assert_array_equal(runs.recorded, [0, 50, 100, 150, 200])
+    assert runs.W.shape == (5, 3, 2, 2) and runs.U.shape == (5, 3, 2) and runs.c.shape == (5, 3)
+    for i, seed in enumerate([0, 3, 7]):
+        net, losses = P.train_mlp(X, y, hidden=2, seed=seed, steps=200, lr=0.5)
+        np.testing.assert_allclose(runs.W[-1, i], net[0].W.data, atol=1e-10)
+        np.testing.assert_allclose(runs.b[-1, i], net[0].b.data, atol=1e-10)
+        np.testing.assert_allclose(runs.U[-1, i], net[2].W.data[0], atol=1e-10)
+        np.testing.assert_allclose(runs.c[-1, i], net[2].b.data[0], atol=1e-10)
+        np.testing.assert_allclose(runs.losses[:-1, i], losses, atol=1e-10)
+
+
+def test_snapshots_start_at_the_initial_network():
+    X, y = truth_table("XOR")
+    runs = P.train_mlps(X, y, [5], hidden=3, steps=20, record_every=7)
+    np.testing.assert_array_equal(runs.recorded, [0, 7, 14, 20])
+    from nnlib import nn
+
+    net0 = nn.MLP([2, 3, 1], "relu", rng=5)
+    np.testing.assert_array_equal(runs.W[0, 0], net0[0].W.data)
+    np.testing.assert_array_equal(runs.U[0, 0], net0[2].W.data[0])
+
+
+def test_success_and_dead_units_on_xor():
+    X, y = truth_table("XOR")
+    runs = P.train_mlps(X, y, range(20), hidden=2, steps=1000, lr=0.5)
+    ok = runs.success()
+    assert ok.dtype == bool and ok.shape == (20,)
+    assert 0 < ok.sum() < 20  # some seeds solve XOR, some get stuck
+    # A unit dead from the start never gets a gradient, so it is still dead at the end and the
+    # network (one working unit) cannot solve XOR.
+    dead0 = runs.dead_units(0) > 0
+    assert dead0.any()
+    assert not (dead0 & ok).any()
+    for s in np.flatnonzero(dead0):
+        unit = np.flatnonzero(runs.forward(t=0)[0][s].max(axis=0) <= 0)[0]
+        np.testing.assert_array_equal(runs.W[-1, s, unit], runs.W[0, s, unit])
+    # Successful seeds: the loss fell and every label is right.
+    assert (runs.losses[-1, ok] < 0.1).all()
+    np.testing.assert_array_equal(runs.predictions()[ok], np.tile(y, (ok.sum(), 1)))
+
+
+def test_wider_hidden_layers_succeed_more_often():
+    X, y = truth_table("XOR")
+    rates = [
+        P.train_mlps(X, y, range(40), hidden=h, steps=500, lr=0.5).success_rate() for h in (2, 8)
+    ]
+    assert rates[0] < rates[1]
+
+
+def test_training_rejects_bad_arguments():
+    X, y = truth_table("XOR")
+    with pytest.raises(ValueError, match="activation"):
+        P.train_mlps(X, y, [0], activation="cosh")
+    with pytest.raises(ValueError, match="at least one seed"):
+        P.train_mlps(X, y, [])
+    with pytest.raises(ValueError, match="learning rate"):
+        P.train_mlp(X, y, lr=0.0)
+    with pytest.raises(ValueError, match="steps"):
+        P.train_mlps(X, y, [0], steps=-1)
+
+
+# ---------------------------------------------------------------------- negation data
+def test_negation_features_and_labels():
+    texts, X, y = load_negation()
+    assert len(texts) == len(REVIEWS) == X.shape[0] == y.shape[0]
+    np.testing.assert_array_equal(features("not good at all"), [1, 1])
+    np.testing.assert_array_equal(features("i didn't hate it"), [0, 1])
+    np.testing.assert_array_equal(features("a dull script"), [0, 0])
+    # The label is the XOR of the two features, and every combination occurs.
+    np.testing.assert_array_equal(y, X[:, 0].astype(int) ^ X[:, 1].astype(int))
+    assert len({tuple(r) for r in X}) == 4
+    with pytest.raises(TypeError, match="string"):
+        features(3)
+
+
+def test_negation_is_not_linearly_separable_but_an_mlp_fits_it():
+    _, X, y = load_negation()
+    best_linear = P.grid_search(X, y, np.linspace(-2, 2, 21)).best
+    assert best_linear < len(y)
+    runs = P.train_mlps(X, y, range(5), hidden=8, steps=1000, lr=0.5)
+    assert runs.success().any()

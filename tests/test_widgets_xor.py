@@ -1,0 +1,162 @@
+"""Widgets of chapter 2 (Perceptrons and the XOR problem), tested without a kernel.
+
+ipywidgets observers fire synchronously: setting a control's ``value`` runs the widget's update
+at once, so each test moves controls and compares what the widget displays (``.result``, its
+status text, its PNG) with what nnlib.perceptron computes directly.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+from nnlib import perceptron as P
+from nnlib.data import truth_table
+from nnlib.widgets.xor import perceptron_explorer, xor_hidden_space
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def hidden_space():
+    return xor_hidden_space(seeds=(0, 3), steps=300, record_every=10)
+
+
+# ---------------------------------------------------------------------- perceptron explorer
+def test_explorer_is_a_widget_with_an_image():
+    ex = perceptron_explorer()
+    assert isinstance(ex, widgets.Widget)
+    assert bytes(ex.canvas.image.value).startswith(PNG_MAGIC)
+    assert ex.canvas.image.tooltip  # the figure's description for screen readers
+
+
+def test_explorer_initial_view_is_xor_three_of_four():
+    ex = perceptron_explorer()  # XOR with w = (1, 1), b = -0.5: outputs 0, 1, 1, 1
+    assert ex.result["function"] == "XOR"
+    np.testing.assert_array_equal(ex.result["outputs"], [0, 1, 1, 1])
+    assert ex.result["count"] == 3
+    assert "3/4 correct" in ex.status.value
+    np.testing.assert_array_equal(ex.result["correct"], [True, True, True, False])
+
+
+def test_explorer_and_or_reach_four_with_the_book_weights():
+    ex = perceptron_explorer("AND", 1.0, 1.0, -1.0)
+    assert ex.result["count"] == 4 and "4/4 correct" in ex.status.value
+    ex.function.value = "OR"
+    assert ex.result["count"] == 2  # b = -1 is AND's bias: OR's (0,1), (1,0) come out 0
+    ex.b.value = 0.0
+    assert ex.result["count"] == 4
+    np.testing.assert_array_equal(ex.result["outputs"], truth_table("OR")[1])
+
+
+def test_explorer_controls_change_what_is_displayed():
+    ex = perceptron_explorer("AND", 1.0, 1.0, -1.0)
+    png_before = ex.canvas.image.value
+    ex.b.value = 0.5  # every point now has w . x + b > 0: outputs all 1, only (1, 1) right
+    assert ex.result["count"] == 1
+    np.testing.assert_array_equal(ex.result["outputs"], [1, 1, 1, 1])
+    assert "1/4 correct" in ex.status.value
+    assert ex.canvas.image.value != png_before
+    # The drawn artists follow: three crosses on the wrong points, the line on the boundary.
+    np.testing.assert_array_equal(ex.wrong.get_offsets(), truth_table("AND")[0][:3])
+    xs, ys = ex.line.get_data()
+    np.testing.assert_allclose(np.asarray(xs) + np.asarray(ys) + 0.5, 0, atol=1e-12)
+    # The shaded regions are the perceptron's outputs on the grid.
+    np.testing.assert_array_equal(ex.regions.get_array(), ex.result["regions"])
+
+
+def test_explorer_vertical_boundary_and_no_boundary():
+    ex = perceptron_explorer("OR", 1.0, 0.0, -0.5)  # x1 > 0.5: a vertical line
+    xs, _ = ex.line.get_data()
+    np.testing.assert_allclose(xs, [0.5, 0.5])
+    ex.w1.value = 0.0  # w = 0: no line, the whole plane is one side
+    assert ex.result["segment"] is None
+    assert len(ex.line.get_data()[0]) == 0
+    assert ex.result["regions"].min() == ex.result["regions"].max() == 0
+
+
+@pytest.mark.slow
+def test_explorer_xor_never_reaches_four_over_the_slider_grid():
+    ex = perceptron_explorer("XOR")
+    seen = set()
+    values = np.round(np.arange(-2.0, 2.01, 0.8), 1)  # -2, -1.2, -0.4, 0.4, 1.2, 2
+    for w1 in values:
+        ex.w1.value = float(w1)
+        for w2 in values:
+            ex.w2.value = float(w2)
+            for b in values:
+                ex.b.value = float(b)
+                seen.add(ex.result["count"])
+                assert ex.result["count"] == P.count_correct(*truth_table("XOR"), [w1, w2], b)
+    assert max(seen) == 3  # 3/4 is reached, 4/4 never
+    assert "4/4" not in ex.status.value
+
+
+def test_explorer_redraw_is_fast():
+    ex = perceptron_explorer()
+    ex.redraw_ms.clear()
+    for b in np.linspace(-1.5, 1.5, 12):
+        ex.b.value = float(np.round(b, 1))
+    # Measured ~15-30 ms on the 2-core machines; the bound leaves room for a busy CI runner.
+    assert np.median(ex.redraw_ms) < 150
+
+
+def test_explorer_rejects_unknown_function():
+    with pytest.raises(KeyError, match="unknown truth table"):
+        perceptron_explorer("XNOR")
+
+
+# ---------------------------------------------------------------------- hidden space
+def test_hidden_space_exact_network(hidden_space):
+    hs = hidden_space
+    hs.network.value = "exact"
+    np.testing.assert_array_equal(hs.result["h"], [[0, 0], [1, 0], [1, 0], [2, 1]])
+    np.testing.assert_array_equal(hs.result["z"], [0, 1, 1, 0])
+    assert hs.result["correct"] == 4 and "4/4 correct" in hs.status.value
+    assert hs.step.disabled
+    # In h space the output line h1 - 2 h2 = 0.5 separates the classes.
+    seg = hs.result["segment"]
+    np.testing.assert_allclose(seg @ P.XOR_U[0] - 0.5, 0, atol=1e-12)
+
+
+def test_hidden_space_slider_moves_the_learned_points(hidden_space):
+    hs = hidden_space
+    hs.network.value = 0
+    assert not hs.step.disabled
+    runs = hs.runs
+    shown = {}
+    for step in (0, 100, 300):
+        hs.step.value = step
+        t = list(runs.recorded).index(step)
+        h, z = runs.forward(t=t)
+        np.testing.assert_allclose(hs.result["h"], h[0])
+        np.testing.assert_allclose(hs.result["z"], z[0])
+        assert hs.result["step"] == step
+        assert f"step {step}" in hs.h_title.get_text()
+        np.testing.assert_allclose(
+            np.vstack([a.get_offsets() for a in hs.h_points.values()]),
+            np.vstack([h[0][runs.y == 0], h[0][runs.y == 1]]),
+        )
+        shown[step] = hs.result["h"].copy()
+    assert not np.allclose(shown[0], shown[300])  # the hidden points moved while learning
+
+
+def test_hidden_space_success_and_stuck_seeds(hidden_space):
+    hs = hidden_space
+    labels = [label for label, _ in hs.network.options]
+    hs.network.value = 0
+    hs.step.value = int(hs.runs.recorded[-1])
+    assert hs.result["correct"] == 4 and "solves XOR" in labels[1]
+    hs.network.value = 1  # seed 3: one hidden unit is dead from the start
+    assert hs.result["correct"] < 4 and "gets stuck" in labels[2]
+    assert hs.runs.dead_units()[1] == 1
+
+
+def test_hidden_space_redraw_is_fast(hidden_space):
+    hs = hidden_space
+    hs.network.value = 0
+    hs.redraw_ms.clear()
+    for step in hs.runs.recorded[::3]:
+        hs.step.value = int(step)
+    assert np.median(hs.redraw_ms) < 150  # measured ~20-45 ms
