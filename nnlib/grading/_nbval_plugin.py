@@ -20,15 +20,16 @@ MAX_TEXT_CHARS = 2_000
 
 _outputs: dict[str, dict[str, Any]] = {}
 _status: dict[str, dict[str, Any]] = {}
+# Read once and removed from the environment, so the kernel (started later) does not learn it.
+_fd: int | None = int(os.environ.pop(RESULT_FD_ENV)) if RESULT_FD_ENV in os.environ else None
 
 
 def _send(obj: dict[str, Any]) -> None:
-    fd = os.environ.get(RESULT_FD_ENV)
-    if fd is None:
+    if _fd is None:
         return
     data = (json.dumps(obj) + "\n").encode()
     while data:
-        data = data[os.write(int(fd), data) :]
+        data = data[os.write(_fd, data) :]
 
 
 def _summarise(outputs: list | None) -> dict[str, Any]:

@@ -3,8 +3,10 @@
 Everything comes from the trusted source (``solutions/NN_topic.ipynb``) except the bodies of the
 solution cells, which come from the submission, matched by grade_id. Test cells are rewritten:
 
-* hidden-test markers are dropped (the hidden checks run),
-* the expected value of every ``check_*`` call is replaced by ``None`` (withheld from the kernel),
+* hidden-test markers become calls marking the checks between them as hidden (they run, but
+  the grader never shows their expected values),
+* in student runs, the expected value of every ``check_*`` call is replaced by ``None`` (withheld
+  from the kernel; the reference run keeps them, so the reference is checked too),
 * a first line puts ``nnlib.grading.checks`` in grading mode with this cell's nonce.
 """
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from .generate import stub_source
-from .notebook import BEGIN_HIDDEN, CHECK_NAMES, END_HIDDEN, Cell, cells_of, hidden_regions
+from .notebook import BEGIN_HIDDEN, CHECK_NAMES, END_HIDDEN, Cell, cells_of
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,6 @@ class GradedCell:
     role: str
     grade_id: str | None
     points: float = 0.0
-    has_hidden: bool = False
     nonce: str = ""
 
 
@@ -66,10 +67,21 @@ class _WithholdExpected(ast.NodeTransformer):
         return node
 
 
-def grading_test_source(source: str, grade_id: str, nonce: str) -> str:
-    """A trusted test cell rewritten for grading (see module docstring)."""
-    lines = [line for line in source.splitlines() if line.strip() not in (BEGIN_HIDDEN, END_HIDDEN)]
-    tree = _WithholdExpected().visit(ast.parse("\n".join(lines)))
+def grading_test_source(source: str, grade_id: str, nonce: str, withhold: bool = True) -> str:
+    """A trusted test cell rewritten for grading (see module docstring).
+
+    ``withhold=False`` (the reference run) keeps the expected values, so the checks also test
+    the reference solution against them.
+    """
+    lines = []
+    for line in source.splitlines():
+        if line.strip() in (BEGIN_HIDDEN, END_HIDDEN):
+            indent = line[: len(line) - len(line.lstrip())]
+            line = f"{indent}_nnbook_checks._hidden({line.strip() == BEGIN_HIDDEN})"
+        lines.append(line)
+    tree = ast.parse("\n".join(lines))
+    if withhold:
+        tree = _WithholdExpected().visit(tree)
     begin = (
         "import nnlib.grading.checks as _nnbook_checks; "
         f"_nnbook_checks._begin({nonce!r}, {grade_id!r})"
@@ -121,14 +133,13 @@ def assemble(
             plan.append(GradedCell(code_index, "solution", gid))
         elif info.role == "test":
             nonce = cell_nonce(run_nonce, gid or "")
-            cell.source = grading_test_source(info.source, gid or "", nonce)
+            cell.source = grading_test_source(info.source, gid or "", nonce, solutions is not None)
             plan.append(
                 GradedCell(
                     code_index,
                     "test",
                     gid,
                     float(info.points),
-                    bool(hidden_regions(info.source)),
                     nonce,
                 )
             )

@@ -38,7 +38,13 @@ _grading: dict[str, Any] | None = None
 def _begin(nonce: str, grade_id: str) -> None:
     """Enter grading mode for test cell ``grade_id`` (the grader inserts this call)."""
     global _grading
-    _grading = {"nonce": nonce, "grade_id": grade_id, "index": 0}
+    _grading = {"nonce": nonce, "grade_id": grade_id, "index": 0, "hidden": False}
+
+
+def _hidden(flag: bool) -> None:
+    """Mark the following checks as hidden tests (their expected values are never shown)."""
+    if _grading is not None:
+        _grading["hidden"] = bool(flag)
 
 
 def canonical(value: Any) -> Any:
@@ -92,6 +98,7 @@ def _emit(kind: str, name: str, value: Any, **extra: Any) -> None:
         "kind": kind,
         "name": str(name),
         "value": value,
+        "hidden": _grading["hidden"],
         **extra,
     }
     _grading["index"] += 1
@@ -136,11 +143,12 @@ def check_close(
     __tracebackhide__ = True
     if _grading is not None:
         try:
-            got = np.asarray(got, dtype=float)
+            value = np.asarray(got, dtype=float)
         except (TypeError, ValueError):
-            got = f"not numeric: {type(got).__name__}"
-        _emit("close", name, got, atol=float(atol), rtol=float(rtol), hint=str(hint))
-        return
+            value = f"not numeric: {type(got).__name__}"
+        _emit("close", name, value, atol=float(atol), rtol=float(rtol), hint=str(hint))
+        if expected is None:  # withheld: the grader compares, outside the kernel
+            return
     g = _as_float_array(got, "got", name, hint)
     e = _as_float_array(expected, "expected", name, hint)
     if g.shape != e.shape:
@@ -165,7 +173,8 @@ def check_equal(got: Any, expected: Any, *, name: str, hint: str = "") -> None:
     __tracebackhide__ = True
     if _grading is not None:
         _emit("equal", name, got, hint=str(hint))
-        return
+        if expected is None:
+            return
     try:
         same = canonical(got) == canonical(expected)
     except TypeError as exc:
@@ -185,7 +194,8 @@ def check_shape(got: Any, shape: tuple[int, ...], *, name: str, hint: str = "") 
         reason = str(exc)
     if _grading is not None:
         _emit("shape", name, got_shape if got_shape is not None else f"no shape: {reason}")
-        return
+        if shape is None:
+            return
     if got_shape is None:
         _fail("check_shape", name, f"got {_fmt(got)} has no shape ({reason})", hint)
     if got_shape != tuple(shape):

@@ -8,6 +8,7 @@ submission can get its own fresh nonce.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -88,9 +89,20 @@ def reference(exset: ExerciseSet, timeout: float) -> dict[str, list[dict]]:
 
 
 def identify(path: Path, cells: list[Cell], sets: dict[str, ExerciseSet]) -> tuple[str | None, str]:
-    """The exercise set of a submission: by file name, else by its grade_ids."""
+    """The exercise set of a submission.
+
+    By file name: ``01_units.ipynb``, or a name containing ``01_units`` as a separate token
+    (``alice-01_units.ipynb``); failing that, by the grade_ids of its cells.
+    """
     if path.name in sets:
         return path.name, ""
+    by_name = [
+        name
+        for name in sets
+        if re.search(rf"(^|[^0-9A-Za-z]){re.escape(Path(name).stem)}($|[^0-9A-Za-z])", path.stem)
+    ]
+    if len(by_name) == 1:
+        return by_name[0], ""
     ids = {c.grade_id for c in cells if c.grade_id}
     overlap = sorted(((len(ids & s.grade_ids), name) for name, s in sets.items()), reverse=True)
     if overlap and overlap[0][0] > 0 and (len(overlap) == 1 or overlap[1][0] < overlap[0][0]):
@@ -119,7 +131,8 @@ def grade_file(path: Path, sets: dict[str, ExerciseSet], timeout: float) -> Verd
     try:
         cells = read_submission(path)
     except NotebookError as exc:
-        exset = sets.get(path.name)
+        name, _ = identify(path, [], sets)
+        exset = sets.get(name) if name else None
         return Verdict(
             path.name,
             _ungraded(exset, str(exc)),

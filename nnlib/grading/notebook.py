@@ -131,18 +131,6 @@ def read_submission(path: Path) -> list[Cell]:
     return cells_of(nb)
 
 
-def hidden_regions(source: str) -> list[tuple[int, int]]:
-    """1-based inclusive line ranges between hidden-test markers (markers included)."""
-    regions, start = [], None
-    for n, line in enumerate(source.splitlines(), start=1):
-        if line.strip() == BEGIN_HIDDEN:
-            start = n
-        elif line.strip() == END_HIDDEN and start is not None:
-            regions.append((start, n))
-            start = None
-    return regions
-
-
 def _balanced(source: str, begin: str, end: str) -> str | None:
     """None if begin/end markers alternate properly, else what is wrong."""
     depth = 0
@@ -232,6 +220,9 @@ def _validate_test(cell: Cell, where: str) -> list[str]:
     try:
         if _check_calls(cell.source) == 0:
             problems.append(f"{where}: test cell calls no check_close/check_equal/check_shape")
+        from .assemble import grading_test_source  # late import: assemble imports this module
+
+        grading_test_source(cell.source, cell.grade_id or "", "0" * 32)
     except SyntaxError as exc:
         problems.append(f"{where}: test cell is not plain Python ({exc.msg}, line {exc.lineno})")
     return problems

@@ -28,6 +28,8 @@ class GraderError(RuntimeError):
 class TestResult:
     """The verdict on one graded test cell."""
 
+    __test__ = False  # not a pytest test class, despite its name
+
     grade_id: str
     points: float
     max_points: float
@@ -114,9 +116,9 @@ def describe(value: Any) -> str:
     return text if len(text) < 120 else text[:120] + " ..."
 
 
-def _mismatch(ref: dict, got: dict, hidden: bool) -> str:
+def _mismatch(ref: dict, got: dict) -> str:
     name = ref.get("name", "?")
-    if hidden:
+    if ref.get("hidden"):
         return f"check '{name}' (a hidden test) does not match the reference"
     tol = ""
     if ref.get("kind") == "close":
@@ -143,7 +145,7 @@ def compare_records(cell: GradedCell, refs: list[dict], stdout: str) -> str | No
         if rec.get("kind") != ref.get("kind") or rec.get("name") != ref.get("name"):
             return f"check #{i + 1} is not the check the test cell makes"
         if not values_match(ref, rec):
-            return _mismatch(ref, rec, cell.has_hidden)
+            return _mismatch(ref, rec)
     if len(got) > len(refs):
         return f"{len(got)} check results for {len(refs)} checks: extra output was injected"
     return None
@@ -164,12 +166,16 @@ def _failure_message(
         limit = f" of {timeout:g} s" if timeout else ""
         return f"timed out: the cell took longer than the per-cell limit{limit}"
     if cr.errors:
-        ename, evalue = cr.errors[0]
-        first = evalue.strip().splitlines()[0] if evalue.strip() else ""
-        return f"{ename}: {first}"[:500]
+        return _error_text(cr.errors[0])
     if "Kernel dead" in cr.reason or "dead" in cr.reason.lower():
         return "not run: the kernel died before this cell (sys.exit, os._exit or a crash?)"
     return f"the cell did not run cleanly ({cr.reason or cr.status})"[:500]
+
+
+def _error_text(error: list[str]) -> str:
+    ename, evalue = (list(error) + ["", ""])[:2]
+    first = evalue.strip().splitlines()[0] if evalue.strip() else ""
+    return (f"{ename}: {first}" if first else ename)[:500]
 
 
 def _status_of(cr: CellRun | None, message: str) -> str:
@@ -202,12 +208,17 @@ def score_tests(
 
 
 def solution_notes(assembly: Assembly, run: RunResult) -> list[str]:
-    """Feedback on solution cells that raised (their tests then fail too)."""
+    """Feedback on solution cells that raised or did not finish (their tests fail too)."""
     notes = []
     for cell in assembly.cells:
         cr = run.cells.get(cell.code_index)
-        if cell.role == "solution" and cr is not None and cr.errors:
-            ename, evalue = cr.errors[0]
-            first = evalue.strip().splitlines()[0] if evalue.strip() else ""
-            notes.append(f"solution cell {cell.grade_id!r} raised {ename}: {first}"[:300])
+        if cell.role != "solution" or cr is None or cr.status != "failed":
+            continue
+        if "Timeout" in cr.reason or "timed out" in cr.reason.lower():
+            why = "did not finish in time (an endless loop, or the kernel died)"
+        elif cr.errors:
+            why = "raised " + _error_text(cr.errors[0])
+        else:
+            why = f"failed ({cr.reason})"
+        notes.append(f"solution cell {cell.grade_id!r} {why}"[:300])
     return notes

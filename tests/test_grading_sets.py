@@ -1,0 +1,71 @@
+"""Every exercise set in solutions/: valid source, exercises/ up to date, the reference solution
+assembled into the exercise notebook scores full marks, the blank exercise scores 0."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nnlib.grading.generate import render_exercise
+from nnlib.grading.grader import discover_sets, grade_many
+from nnlib.grading.notebook import cells_of
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = sorted((ROOT / "solutions").glob("*.ipynb"))
+TIMEOUT = 20.0
+
+
+def test_there_is_at_least_one_exercise_set():
+    assert SETS, "no solutions/*.ipynb"
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.stem)
+def test_source_is_valid_and_exercise_is_up_to_date(path):
+    exercise = ROOT / "exercises" / path.name
+    assert exercise.exists(), f"missing {exercise}: run python -m nnlib.grading generate"
+    assert exercise.read_text(encoding="utf-8") == render_exercise(path), (
+        f"{exercise} is out of date: run python -m nnlib.grading generate"
+    )
+
+
+def _with_reference_solutions(path: Path) -> dict:
+    exercise = json.loads((ROOT / "exercises" / path.name).read_text(encoding="utf-8"))
+    source = {
+        c.grade_id: c.source
+        for c in cells_of(json.loads(path.read_text(encoding="utf-8")))
+        if c.role == "solution"
+    }
+    for cell in exercise["cells"]:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in source:
+            cell["source"] = source[gid]
+    return exercise
+
+
+@pytest.fixture(scope="module")
+def verdicts(tmp_path_factory):
+    sets = discover_sets(ROOT / "solutions")
+    paths = []
+    for path in SETS:
+        solved = tmp_path_factory.mktemp("solved") / path.name
+        solved.write_text(json.dumps(_with_reference_solutions(path)), encoding="utf-8")
+        paths += [solved, ROOT / "exercises" / path.name]
+    found, failures = grade_many(paths, sets, TIMEOUT, jobs=2)
+    assert not failures, failures
+    return {(str(p.parent) == str(ROOT / "exercises"), p.name): v for p, v in zip(paths, found)}
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.stem)
+def test_reference_solutions_score_full_marks(verdicts, path):
+    v = verdicts[(False, path.name)]
+    assert v.max_score > 0 and v.score == v.max_score, v.to_json()
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.stem)
+def test_blank_exercise_scores_zero(verdicts, path):
+    v = verdicts[(True, path.name)]
+    assert v.error is None and v.tests, v.to_json()
+    assert v.score == 0 and v.max_score > 0, v.to_json()
+    assert all(t.status in ("error", "failed") for t in v.tests), v.to_json()
