@@ -299,3 +299,23 @@ def test_classroom_result_version_3():
         assert key in first
     decoded = json.loads(base64.b64decode(classroom_base64([_verdict()])))
     assert decoded["status"] == "fail" and sum(t["score"] for t in decoded["tests"]) == 1
+
+
+# ---------------------------------------------------------------- course workflow template
+def test_course_workflow_template_runs_a_valid_grade_command():
+    import shlex
+
+    import yaml
+
+    from nnlib.grading.cli import _parser
+
+    wf = yaml.safe_load((ROOT / "templates" / "github-classroom" / "classroom.yml").read_text())
+    assert wf["name"] == "Autograding Tests"  # required by the Classroom reporter
+    steps = wf["jobs"]["run-autograding-tests"]["steps"]
+    grade = next(s for s in steps if s.get("id") == "grade")
+    argv = shlex.split(grade["run"])
+    assert argv[:4] == ["python", "-m", "nnlib.grading", "grade"]
+    args = _parser().parse_args(argv[3:])
+    assert args.classroom and args.forget_source and str(args.markdown) == "$GITHUB_STEP_SUMMARY"
+    reporter = next(s for s in steps if "autograding-grading-reporter" in s.get("uses", ""))
+    assert reporter["with"]["runners"] == "grade" and "GRADE_RESULTS" in reporter["env"]

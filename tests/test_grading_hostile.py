@@ -106,15 +106,26 @@ def test_failing_feedback_shows_expected_and_got_but_never_hidden_values(directo
             assert "0.6224593" not in t["message"]  # a hidden expected value
 
 
-def test_min_score_turns_a_low_score_into_a_failing_exit(tmp_path):
+def test_min_score_and_forget_source(tmp_path):
+    """--min-score turns a low score into exit 1; --forget-source deletes the sources (after
+    running the reference) before any student code runs, and grading still works."""
+    src = tmp_path / "private"
+    src.mkdir()
+    (src / "01_units.ipynb").write_bytes((ROOT / "solutions" / "01_units.ipynb").read_bytes())
     sub = tmp_path / "01_units.ipynb"
     sub.write_bytes((ROOT / "exercises" / "01_units.ipynb").read_bytes())
-    proc = grade(
-        str(sub), "--timeout", TIMEOUT, "--min-score", "0.5", "--json", str(tmp_path / "v.json")
+    out = tmp_path / "v.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "nnlib.grading", "grade", str(sub), "--source", str(src)]
+        + ["--timeout", TIMEOUT, "--min-score", "0.5", "--json", str(out), "--forget-source"],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "below --min-score" in proc.stderr
-    v = json.loads((tmp_path / "v.json").read_text())
+    assert not (src / "01_units.ipynb").exists()
+    v = json.loads(out.read_text())
     assert isinstance(v, dict) and v["score"] == 0 and v["max_score"] == 4
 
 

@@ -107,6 +107,8 @@ def _emit(kind: str, name: str, value: Any, **extra: Any) -> None:
 
 
 def _fmt(x: Any, limit: int = 200) -> str:
+    if isinstance(x, np.generic) or (isinstance(x, np.ndarray) and x.ndim == 0):
+        x = x.item()  # 0.5, not np.float64(0.5)
     text = np.array2string(x, precision=6) if isinstance(x, np.ndarray) else repr(x)
     return text if len(text) <= limit else text[:limit] + " ..."
 

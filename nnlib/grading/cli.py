@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from .generate import generate, render_exercise
-from .grader import DEFAULT_TIMEOUT, discover_sets, grade_many, submissions_in
+from .grader import DEFAULT_TIMEOUT, discover_sets, grade_many, reference, submissions_in
 from .notebook import NotebookError
 from .report import classroom, classroom_base64, markdown, table
 from .score import GraderError
@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--source", type=Path, default=None, help="solutions directory")
     r.add_argument("--jobs", type=int, default=1, help="notebooks graded in parallel")
+    r.add_argument(
+        "--forget-source",
+        action="store_true",
+        help="CI only: run the reference solutions, then DELETE the source notebooks before "
+        "any submission runs, so student code cannot read them",
+    )
     return p
 
 
@@ -95,6 +101,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not paths:
         print(f"grader error: no notebooks in {args.submission}", file=sys.stderr)
         return 2
+    if args.forget_source:
+        try:
+            for exset in sets.values():
+                if exset.problem is None:
+                    reference(exset, args.timeout)
+        except GraderError as exc:
+            print(f"grader error: {exc}", file=sys.stderr)
+            return 2
+        for exset in sets.values():
+            exset.path.unlink(missing_ok=True)
     verdicts, failures = grade_many(paths, sets, args.timeout, args.jobs)
     for v in verdicts:
         print(table(v))
