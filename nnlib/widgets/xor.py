@@ -18,13 +18,23 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 import numpy as np
 import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
 
 from .. import perceptron as P
 from ..data import truth_table
 from .canvas import FigureImage
 
-__all__ = ["perceptron_explorer", "xor_hidden_space", "PerceptronExplorer", "XorHiddenSpace"]
+__all__ = [
+    "perceptron_explorer",
+    "xor_hidden_space",
+    "PerceptronExplorer",
+    "XorHiddenSpace",
+    "plot_boundaries",
+    "plot_hidden_spaces",
+    "plot_loss_curves",
+]
 
 # Class 0 / class 1 colours (colour-blind safe pair) and their light versions for regions.
 C0, C1 = "#d55e00", "#0072b2"
@@ -440,3 +450,126 @@ def xor_hidden_space(
     the parameter snapshots saved every ``record_every`` steps. ``.result`` holds what is shown.
     """
     return XorHiddenSpace(seeds, steps, lr, record_every)
+
+
+# ---------------------------------------------------------------------- static figures
+def _new_figure(figsize: tuple[float, float]) -> Figure:
+    # A Figure on its own Agg canvas (not pyplot): shown when it is a cell's last expression.
+    fig = Figure(figsize=figsize, dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _panel(ax, X, y, w, b, lim, title, labels=None) -> int:
+    """One perceptron panel: regions, boundary line, points, crosses on mistakes; returns count."""
+    g = np.linspace(*lim, 201)
+    g1, g2 = np.meshgrid(g, g)
+    grid = np.column_stack([g1.ravel(), g2.ravel()])
+    ax.imshow(
+        P.perceptron(grid, w, b).reshape(g1.shape),
+        origin="lower",
+        extent=(*lim, *lim),
+        cmap=REGION_CMAP,
+        vmin=0,
+        vmax=1,
+        interpolation="nearest",
+        zorder=0,
+    )
+    seg = P.boundary_segment(w, b, lim, lim)
+    if seg is not None:
+        ax.plot(seg[:, 0], seg[:, 1], color="black", lw=2, zorder=2)
+    _draw_points(ax, X, y)
+    wrong = P.perceptron(X, w, b) != y
+    if wrong.any():
+        ax.scatter(
+            X[wrong, 0], X[wrong, 1], s=300, marker="x", c="#cc0000", linewidths=2.5, zorder=4
+        )
+    if labels is not None:
+        for i, text in enumerate(labels):
+            ax.annotate(text, X[i], textcoords="offset points", xytext=(7, 5 - 10 * i), fontsize=7)
+    count = int((~wrong).sum())
+    ax.set(xlim=lim, ylim=lim, aspect="equal", title=f"{title}: {count}/{len(y)} correct")
+    return count
+
+
+def plot_boundaries(panels: Sequence[tuple[str, Sequence[float], float]]) -> Figure:
+    """Perceptron decision boundaries, one panel per (function name, w, b).
+
+    Each panel shades the half-plane the perceptron labels 1 (blue) and 0 (orange), draws the
+    line w1 x1 + w2 x2 + b = 0 and crosses out the points it gets wrong.
+    """
+    fig = _new_figure((3.0 * len(panels), 3.2))
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (name, w, b) in zip(axes, panels):
+        X, y = truth_table(name)
+        _panel(
+            ax,
+            X,
+            y,
+            np.asarray(w, dtype=float),
+            float(b),
+            LIM,
+            f"{name.upper()}, w = ({w[0]:g}, {w[1]:g}), b = {b:g}",
+        )
+        ax.set(xlabel="$x_1$", ylabel="$x_2$", xticks=[0, 1], yticks=[0, 1])
+        ax.title.set_fontsize(8)
+    axes[0].legend(loc="upper left", fontsize=7)
+    return fig
+
+
+def plot_hidden_spaces(runs: P.MLPRuns, indices: Sequence[int], t: int = -1) -> Figure:
+    """The hidden space of trained 2-2-1 networks: one panel per seed index of ``runs``.
+
+    Each panel shows the training points after the hidden layer, h = act(x W^T + b), with the
+    output unit's line U . h + c = 0 and its two sides.
+    """
+    if runs.W.shape[-2] != 2:
+        raise ValueError("plot_hidden_spaces draws 2-d hidden spaces: train with hidden=2")
+    fig = _new_figure((3.3 * len(indices), 3.3))
+    axes = fig.subplots(1, len(indices), squeeze=False)[0]
+    h_all, _ = runs.forward(t=t)
+    dead = runs.dead_units(t)
+    for ax, s in zip(axes, indices):
+        h = h_all[s]
+        top = max(1.0, float(h.max())) * 1.15 + 0.3
+        lim = (-0.3, top)
+        labels = [f"x=({x[0]:.0f},{x[1]:.0f})" for x in runs.X]
+        _panel(
+            ax,
+            h,
+            runs.y,
+            runs.U[t, s],
+            float(runs.c[t, s]),
+            lim,
+            f"seed {runs.seeds[s]}",
+            labels=labels,
+        )
+        ax.set(xlabel="$h_1$", ylabel="$h_2$")
+        if dead[s]:
+            ax.text(
+                0.97,
+                0.97,
+                f"{dead[s]} dead unit" + ("s" if dead[s] > 1 else ""),
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=8,
+                bbox=dict(facecolor="white", edgecolor="0.5"),
+            )
+    return fig
+
+
+def plot_loss_curves(runs: P.MLPRuns, highlight: Sequence[int] = ()) -> Figure:
+    """Training loss of every seed (thin grey lines) with some seeds highlighted, log-scaled."""
+    fig = _new_figure((6.0, 3.0))
+    ax = fig.add_subplot()
+    steps = np.arange(runs.losses.shape[0])
+    ax.plot(steps, runs.losses, color="0.6", lw=0.6, alpha=0.5)
+    for s in highlight:
+        ax.plot(steps, runs.losses[:, s], lw=2, label=f"seed {runs.seeds[s]}")
+    ax.axhline(np.log(2), color="black", ls="--", lw=1)
+    ax.text(steps[-1], np.log(2) * 1.08, "log 2", ha="right", fontsize=8)
+    ax.set(yscale="log", xlabel="step", ylabel="training loss (cross-entropy)")
+    if highlight:
+        ax.legend(fontsize=8)
+    return fig
