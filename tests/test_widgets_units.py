@@ -19,6 +19,7 @@ from nnlib.widgets.units import (
     ACTIVATIONS,
     LEAKY_SLOPE,
     activation_gallery,
+    format_slope,
     neuron_explorer,
     plot_activation,
     plot_derivatives,
@@ -163,7 +164,7 @@ def test_gallery_shows_every_activation_at_the_default_z():
         assert dz == pytest.approx(float(fp(2.0)), abs=1e-12)
         assert marker_xy(g.markers[name]) == pytest.approx((2.0, fz))
         assert marker_xy(g.prime_markers[name]) == pytest.approx((2.0, dz))
-        assert f"{dz:.4g}" in g.readout.value
+        assert format_slope(dz) in g.readout.value
     assert bytes(g.canvas.image.value).startswith(PNG_MAGIC)
 
 
@@ -181,6 +182,8 @@ def test_gallery_slider_moves_every_marker(z):
         assert line.get_xdata()[0] == pytest.approx(z)
     assert bytes(g.canvas.image.value) != before
     assert f"at z = {z:.2f}" in g.readout.value
+    for _, fp in REFERENCE.values():
+        assert format_slope(float(fp(z))) in g.readout.value
 
 
 def test_gallery_flags_saturation_and_dead_units():
@@ -246,6 +249,13 @@ def test_plot_derivatives_and_step():
     np.testing.assert_array_equal(step_line.get_ydata(), F.step(step_line.get_xdata()))
 
 
+def test_format_slope():
+    assert format_slope(0.0) == "0.0000"
+    assert format_slope(1.0) == "1.0000"
+    assert format_slope(0.10499358540350652) == "0.1050"
+    assert format_slope(4.5395807735951673e-05) == "4.54e-05"
+
+
 def test_plot_helpers_reject_bad_input():
     with pytest.raises(ValueError, match="unknown activation 'gelu'"):
         plot_activation("gelu")
@@ -260,3 +270,14 @@ def test_widgets_module_does_no_math_of_its_own():
     source = inspect.getsource(units)
     for forbidden in ["np.exp", "np.tanh", "np.maximum", "np.where", "np.clip", "np.dot", "@ "]:
         assert forbidden not in source, f"widgets/units.py computes with {forbidden}"
+
+
+@pytest.mark.parametrize("make", [neuron_explorer, activation_gallery])
+def test_widget_figures_have_a_caption_and_no_tooltip(make):
+    """A tooltip on an Image breaks its view in ipywidgets 8.1's JavaScript (the view reads
+    ``description.length`` and Image has no description), so the figure's description is a
+    visible caption instead."""
+    w = make()
+    assert w.canvas.image.tooltip is None
+    assert w.caption in w.children
+    assert "red dot" in w.caption.value

@@ -40,6 +40,7 @@ __all__ = [
     "ACTIVATIONS",
     "LEAKY_SLOPE",
     "WORKED_EXAMPLE",
+    "format_slope",
     "get_activation",
     "plot_activation",
     "plot_derivatives",
@@ -117,6 +118,24 @@ def _style(ax) -> None:
     ax.grid(True, alpha=0.3)
     ax.axhline(0, color="0.6", lw=0.8, zorder=0)
     ax.axvline(0, color="0.6", lw=0.8, zorder=0)
+
+
+def format_slope(value: float) -> str:
+    """A derivative as the gallery shows it: 4 decimals, or 3 significant digits if tiny."""
+    return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:.2e}"
+
+
+def _figure_image(figsize: tuple[float, float], dpi: int, caption: str) -> FigureImage:
+    """A FigureImage whose description is shown as a visible caption instead of a tooltip.
+
+    ipywidgets 8.1's views read ``model.description.length`` whenever a tooltip is set, and
+    the Image widget has no ``description``: with a tooltip, the image fails to render (in the
+    book's static pages: "Cannot read properties of undefined (reading 'length')"). So the
+    tooltip is cleared and the text goes into a caption below the image.
+    """
+    canvas = FigureImage(figsize=figsize, dpi=dpi, alt=caption)
+    canvas.image.tooltip = None
+    return canvas
 
 
 class _Blitter:
@@ -269,11 +288,11 @@ class NeuronExplorer(widgets.VBox):
             layout=widgets.Layout(width="320px"),
         )
         self.readout = widgets.HTML()
-        self.canvas = FigureImage(
+        self.canvas = _figure_image(
             figsize=(6.0, 3.0),
             dpi=90,
-            alt="The chosen activation curve y = f(z), with the unit's current point (z, y) "
-            "marked by a dot and dashed guide lines.",
+            caption="The curve of the chosen activation y = f(z); the red dot and dashed lines "
+            "mark the unit's current point (z, y).",
         )
         ax = self.canvas.fig.subplots()
         _style(ax)
@@ -297,7 +316,9 @@ class NeuronExplorer(widgets.VBox):
         right = widgets.VBox(
             [widgets.HTML("<b>inputs and activation</b>"), *self.x_sliders, self.activation]
         )
-        super().__init__([widgets.HBox([left, right]), self.readout, self.canvas.image])
+        self.caption = widgets.HTML(f"<small>{html.escape(self.canvas.alt)}</small>")
+        children = [widgets.HBox([left, right]), self.readout, self.canvas.image, self.caption]
+        super().__init__(children)
         for control in [*self.w_sliders, *self.x_sliders, self.b_slider, self.activation]:
             control.observe(self._on_change, names="value")
         self.update()
@@ -390,12 +411,11 @@ class ActivationGallery(widgets.VBox):
             layout=widgets.Layout(width="520px"),
         )
         self.readout = widgets.HTML()
-        self.canvas = FigureImage(
+        self.canvas = _figure_image(
             figsize=(12.0, 4.2),
             dpi=80,
-            alt="Six small plots of the activations sigmoid, tanh, ReLU, leaky ReLU, hard "
-            "tanh and swish (top row) and their derivatives (bottom row), with the current z "
-            "marked on every curve.",
+            caption="Top row: the six activations f(z); bottom row: their derivatives f′(z), "
+            "all on one scale. The red dots and dashed lines mark the current z.",
         )
         axes = self.canvas.fig.subplots(2, len(ACTIVATIONS), sharex=True)
         grid = np.linspace(lo, hi, 401)
@@ -422,7 +442,8 @@ class ActivationGallery(widgets.VBox):
         self.values: dict[str, tuple[float, float]] = {}
         self.z = float("nan")
         self.last_redraw_s = float("nan")
-        super().__init__([self.z_slider, self.readout, self.canvas.image])
+        self.caption = widgets.HTML(f"<small>{html.escape(self.canvas.alt)}</small>")
+        super().__init__([self.z_slider, self.readout, self.canvas.image, self.caption])
         self.z_slider.observe(self._on_change, names="value")
         self.update()
 
@@ -449,7 +470,7 @@ class ActivationGallery(widgets.VBox):
             rows.append(
                 f"<tr><td style='padding:0 1em 0 0'>{html.escape(act.label)}</td>"
                 f"<td style='text-align:right;padding:0 1em'>{fz:.4f}</td>"
-                f"<td style='text-align:right;padding:0 1em'>{dz:.4g}</td>"
+                f"<td style='text-align:right;padding:0 1em'>{format_slope(dz)}</td>"
                 f"<td style='color:{color}'>{note}</td></tr>"
             )
         for line in self.zlines:
