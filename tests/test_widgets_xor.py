@@ -160,3 +160,39 @@ def test_hidden_space_redraw_is_fast(hidden_space):
     for step in hs.runs.recorded[::3]:
         hs.step.value = int(step)
     assert np.median(hs.redraw_ms) < 150  # measured ~20-45 ms
+
+
+# ---------------------------------------------------------------------- static figures
+def test_plot_boundaries_titles_report_counts():
+    from nnlib.widgets.xor import plot_boundaries
+
+    fig = plot_boundaries([("AND", (1, 1), -1), ("OR", (1, 1), 0), ("XOR", (1, 1), -0.5)])
+    titles = [ax.get_title() for ax in fig.axes]
+    assert len(titles) == 3
+    assert "4/4 correct" in titles[0] and "4/4 correct" in titles[1]
+    assert "3/4 correct" in titles[2]
+
+
+def test_plot_hidden_spaces_marks_dead_units_and_counts():
+    from nnlib.widgets.xor import plot_hidden_spaces
+
+    runs = P.train_mlps(*truth_table("XOR"), [0, 3], hidden=2, steps=300)
+    fig = plot_hidden_spaces(runs, [0, 1])
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0] == "seed 0: 4/4 correct"
+    assert titles[1].startswith("seed 3: ") and "4/4" not in titles[1]
+    texts = [t.get_text() for t in fig.axes[1].texts]
+    assert "1 dead unit" in texts
+    assert "1 dead unit" not in [t.get_text() for t in fig.axes[0].texts]
+    with pytest.raises(ValueError, match="hidden=2"):
+        plot_hidden_spaces(P.train_mlps(*truth_table("XOR"), [0], hidden=3, steps=1), [0])
+
+
+def test_plot_loss_curves_draws_every_seed():
+    from nnlib.widgets.xor import plot_loss_curves
+
+    runs = P.train_mlps(*truth_table("XOR"), range(5), hidden=2, steps=50)
+    fig = plot_loss_curves(runs, highlight=[1])
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 5 + 1 + 1  # every seed, the highlighted one again, the log 2 line
+    np.testing.assert_allclose(lines[5].get_ydata(), runs.losses[:, 1])
