@@ -20,6 +20,8 @@ install: $(STAMP)
 # The book: MathJax, require.js and the widget manager are fetched with npm into _vendor/ (served
 # from the site, no CDN). Notebooks execute with the cache locally; under CI (CI=true) a copy of
 # _config.yml with `execute_notebooks: force` is used, so every notebook runs on every CI build.
+# --all: Sphinx skips copying static files (book/_assets, _vendor) when no page changed, so an
+# incremental build can serve stale JavaScript; re-reading every page costs a few seconds.
 BOOK_CONFIG := $(if $(filter-out 0 false,$(CI)),_build/_config_ci.yml,_config.yml)
 
 vendor:
@@ -32,7 +34,7 @@ _build/_config_ci.yml: _config.yml
 
 book: $(STAMP) vendor $(filter _build/%,$(BOOK_CONFIG))
 	@start=$$(date +%s); \
-	$(BIN)/jupyter-book build . -W -n --keep-going --config $(BOOK_CONFIG); status=$$?; \
+	$(BIN)/jupyter-book build . --all -W -n --keep-going --config $(BOOK_CONFIG); status=$$?; \
 	echo "jupyter-book build took $$(( $$(date +%s) - start )) s (config: $(BOOK_CONFIG))"; \
 	if [ $$status -ne 0 ]; then echo "make book: the build FAILED (warnings count as errors)"; exit $$status; fi; \
 	touch _build/.book-built; \

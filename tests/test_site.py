@@ -50,7 +50,8 @@ JS_IMAGES = """async () => {
   await Promise.all(imgs.map(img => img.complete ? null :
     new Promise(r => { img.addEventListener('load', r); img.addEventListener('error', r); })));
   return imgs.map(img => ({src: img.getAttribute('src'), alt: img.getAttribute('alt'),
-                           width: img.naturalWidth, inMain: !!img.closest('main')}));
+                           width: img.naturalWidth, inMain: !!img.closest('main'),
+                           inWidget: !!img.closest('.widget-subarea')}));
 }"""
 # The HTML manager renders each widget-view script into a .widget-subarea inserted just before it.
 JS_WIDGETS = f"""() => {{
@@ -59,7 +60,8 @@ JS_WIDGETS = f"""() => {{
     const s = v.previousElementSibling;
     return s && s.classList.contains('widget-subarea') && s.querySelector('.jupyter-widgets');
   }});
-  return {{views: views.length, rendered: rendered.length}};
+  const errors = document.querySelectorAll('.jupyter-widgets-error-widget').length;
+  return {{views: views.length, rendered: rendered.length, errors: errors}};
 }}"""
 
 
@@ -151,8 +153,17 @@ def check_page(browser, base: str, page: str) -> list[str]:
             if img["width"] <= 0:
                 problems.append(f"image did not load: {img['src']}")
             alt = (img["alt"] or "").strip()
-            if img["inMain"] and (not alt or re.search(r"\.(png|jpe?g|svg|gif)$|_images/", alt)):
-                problems.append(f"image without real alt text: {img['src']} (alt={alt!r})")
+            if img["inWidget"] and not alt:
+                problems.append(
+                    "widget image without alt text: give the ipywidgets Image a synced `alt` "
+                    "trait (alt = traitlets.Unicode().tag(sync=True); book/_assets/"
+                    "nnbook-widgets.js turns it into the alt attribute)"
+                )
+            elif img["inMain"] and (not alt or re.search(r"\.(png|jpe?g|svg|gif)$|_images/", alt)):
+                problems.append(
+                    f"image without real alt text: {img['src']} (alt={alt!r}); give the figure "
+                    'cell the metadata {"mystnb": {"image": {"alt": "..."}}}'
+                )
         tab.evaluate("window.scrollTo(0, 0)")
 
         if is_chapter(page):
@@ -171,6 +182,8 @@ def check_page(browser, base: str, page: str) -> list[str]:
                 problems.append(
                     f"only {widgets['rendered']} of {widgets['views']} widget views rendered"
                 )
+            if widgets["errors"]:
+                problems.append(f"{widgets['errors']} widget(s) rendered as error boxes")
         tab.screenshot(path=str(screenshot_name(page)), full_page=True)
     finally:
         context.close()
