@@ -1,5 +1,5 @@
 """The grader against honest and hostile submissions (tests/hostile/cases.py), graded as one
-directory through the command line, two notebooks at a time, with a 3-second cell limit."""
+directory through the command line, two notebooks at a time, with a 10-second cell limit."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from hostile.cases import CASES, write_case
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = "3"
+TIMEOUT = "10"  # seconds per cell: generous, the machine may be busy
 
 
 def grade(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -126,7 +126,9 @@ def test_min_score_and_forget_source(tmp_path):
     assert "below --min-score" in proc.stderr
     assert not (src / "01_units.ipynb").exists()
     v = json.loads(out.read_text())
-    assert isinstance(v, dict) and v["score"] == 0 and v["max_score"] == 4
+    nb = json.loads((ROOT / "solutions" / "01_units.ipynb").read_text())
+    points = sum(c["metadata"].get("nbgrader", {}).get("points", 0) for c in nb["cells"])
+    assert isinstance(v, dict) and v["score"] == 0 and v["max_score"] == points > 0
 
 
 def test_the_grader_fails_loudly_only_for_its_own_problems(tmp_path):

@@ -3,6 +3,9 @@
 Each case is a notebook (or raw bytes) and the verdict it deserves. They are generated into a
 temporary directory at test time (never committed as .ipynb: nbval would collect them).
 Forgeries print records with correct-looking values, so a 0 means the grader saw through them.
+
+Only the tasks sigmoid and unit_output (tests S, T, U below: 4 points) are filled in; any other
+task of the set keeps its stub, so ``score`` is what these two tasks deserve and the set may grow.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def _forged(gid, nonce="0" * 32):
         ],
         "test_sigmoid_stable": [("sigmoid([-800, -40, 40, 800])", [4], [0.0, 4.2e-18, 1.0, 1.0])],
         "test_unit_output": [("unit_output for the worked example", [], [0.7047456979980911])],
-    }[gid]
+    }.get(gid, [])
     lines = []
     for i, (name, shape, vals) in enumerate(values):
         payload = {"grade_id": gid, "index": i, "kind": "close", "name": name,
