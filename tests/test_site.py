@@ -157,7 +157,7 @@ def check_page(browser, base: str, page: str) -> list[str]:
                 problems.append(
                     "widget image without alt text: give the ipywidgets Image a synced `alt` "
                     "trait (alt = traitlets.Unicode().tag(sync=True); book/_assets/"
-                    "nnbook-widgets.js turns it into the alt attribute)"
+                    "static/nnbook-widgets.js turns it into the alt attribute)"
                 )
             elif img["inMain"] and (not alt or re.search(r"\.(png|jpe?g|svg|gif)$|_images/", alt)):
                 problems.append(
