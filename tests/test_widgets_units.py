@@ -6,8 +6,6 @@ at once; every displayed value is compared with what nnlib.functional computes d
 
 from __future__ import annotations
 
-import time
-
 import ipywidgets as widgets
 import numpy as np
 import pytest
@@ -141,15 +139,17 @@ def test_explorer_rejects_bad_input():
 
 def test_explorer_redraw_is_fast():
     ex = neuron_explorer()
-    times = []
+    wall, cpu = [], []
     for v in np.linspace(-1, 1, 10):
-        start = time.perf_counter()
         ex.b_slider.value = float(v)
-        times.append(time.perf_counter() - start)
-    median = float(np.median(times))
-    print(f"neuron_explorer redraw: median {median * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
-    # Loose bound (shared CI machines); measured ~6 ms here.
-    assert median < 0.5
+        wall.append(ex.last_redraw_s)
+        cpu.append(ex.last_redraw_cpu_s)
+    print(
+        f"neuron_explorer redraw: median {np.median(wall) * 1000:.1f} ms wall, "
+        f"{np.median(cpu) * 1000:.1f} ms CPU"
+    )
+    # Loose bound on CPU time (a saturated CI runner inflates wall time); measured ~6 ms here.
+    assert np.median(cpu) < 0.5
 
 
 # ---------------------------------------------------------------------- activation gallery
@@ -208,17 +208,17 @@ def test_gallery_rejects_z_outside_its_range():
 
 def test_gallery_redraw_is_fast():
     g = activation_gallery()
-    times = []
+    wall, cpu = [], []
     for v in np.linspace(-3, 3, 10):
-        start = time.perf_counter()
         g.z_slider.value = float(v)
-        times.append(time.perf_counter() - start)
-    median = float(np.median(times))
+        wall.append(g.last_redraw_s)
+        cpu.append(g.last_redraw_cpu_s)
     print(
-        f"activation_gallery redraw: median {median * 1000:.1f} ms, max {max(times) * 1000:.1f} ms"
+        f"activation_gallery redraw: median {np.median(wall) * 1000:.1f} ms wall, "
+        f"{np.median(cpu) * 1000:.1f} ms CPU"
     )
-    # Loose bound (shared CI machines); measured ~12 ms here (a full redraw is ~300 ms).
-    assert median < 0.5
+    # Loose bound on CPU time; measured ~12 ms here (a full, unblitted redraw is ~300 ms).
+    assert np.median(cpu) < 0.5
 
 
 # ---------------------------------------------------------------------- static figures

@@ -260,7 +260,8 @@ class NeuronExplorer(widgets.VBox):
 
     Attributes for tests and curious readers: ``w_sliders``, ``x_sliders``, ``b_slider``,
     ``activation`` (Dropdown), ``readout`` (HTML), ``canvas`` (FigureImage), ``marker`` (the
-    Line2D of the point), ``z`` and ``y`` (the last computed values), ``last_redraw_s``.
+    Line2D of the point), ``z`` and ``y`` (the last computed values), ``last_redraw_s`` and
+    ``last_redraw_cpu_s`` (wall-clock and CPU seconds of the last update).
     """
 
     Z_VIEW = 6.0  # the curve spans [-6, 6], widened in steps of 6 when z leaves it
@@ -308,7 +309,7 @@ class NeuronExplorer(widgets.VBox):
         self._view: tuple[str, float] | None = None  # (activation, half width) last drawn in full
         self.z = float("nan")
         self.y = float("nan")
-        self.last_redraw_s = float("nan")
+        self.last_redraw_s = self.last_redraw_cpu_s = float("nan")
 
         left = widgets.VBox(
             [widgets.HTML("<b>weights and bias</b>"), *self.w_sliders, self.b_slider]
@@ -328,7 +329,7 @@ class NeuronExplorer(widgets.VBox):
 
     def update(self) -> None:
         """Recompute z and y with nnlib from the controls, then redraw readout and figure."""
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         act = get_activation(self.activation.value)
         w = np.array([s.value for s in self.w_sliders])
         x = np.array([s.value for s in self.x_sliders])
@@ -373,6 +374,7 @@ class NeuronExplorer(widgets.VBox):
         else:
             self._blit.moved()
         self.last_redraw_s = time.perf_counter() - start
+        self.last_redraw_cpu_s = time.process_time() - start_cpu
 
 
 def neuron_explorer(
@@ -391,7 +393,7 @@ class ActivationGallery(widgets.VBox):
 
     Attributes: ``z_slider``, ``readout`` (HTML table), ``canvas`` (FigureImage), ``markers``
     and ``prime_markers`` (name -> Line2D on the f and f' panels), ``values`` (name ->
-    (f(z), f'(z)) as last computed), ``z``, ``last_redraw_s``.
+    (f(z), f'(z)) as last computed), ``z``, ``last_redraw_s``, ``last_redraw_cpu_s``.
     """
 
     FLAT = 0.05  # below this |f'(z)| a curve counts as "nearly flat" in the readout
@@ -441,7 +443,7 @@ class ActivationGallery(widgets.VBox):
         self._blit = _Blitter(self.canvas, moving)
         self.values: dict[str, tuple[float, float]] = {}
         self.z = float("nan")
-        self.last_redraw_s = float("nan")
+        self.last_redraw_s = self.last_redraw_cpu_s = float("nan")
         self.caption = widgets.HTML(f"<small>{html.escape(self.canvas.alt)}</small>")
         super().__init__([self.z_slider, self.readout, self.canvas.image, self.caption])
         self.z_slider.observe(self._on_change, names="value")
@@ -452,7 +454,7 @@ class ActivationGallery(widgets.VBox):
 
     def update(self) -> None:
         """Evaluate every activation and derivative at z with nnlib; redraw markers and table."""
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         z = float(self.z_slider.value)
         self.z = z
         rows = []
@@ -482,6 +484,7 @@ class ActivationGallery(widgets.VBox):
         )
         self._blit.moved()
         self.last_redraw_s = time.perf_counter() - start
+        self.last_redraw_cpu_s = time.process_time() - start_cpu
 
 
 def activation_gallery(z: float = 2.0, z_range: Sequence[float] = (-6, 6)) -> ActivationGallery:
