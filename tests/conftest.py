@@ -15,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
 BUILD_STAMP = ROOT / "_build" / ".book-built"  # touched by `make book` after a successful build
-CHROMIUM = Path("/usr/bin/chromium")
+# NNBOOK_CHROMIUM only exists to test the missing-browser path; the project uses Debian's.
+CHROMIUM = Path(os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -116,3 +117,14 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say why the browser test of the site was skipped, even under -q (no -rs needed)."""
+    reasons = {
+        str(report.longrepr[-1])
+        for report in terminalreporter.stats.get("skipped", [])
+        if "test_site.py" in report.nodeid and isinstance(report.longrepr, tuple)
+    }
+    for reason in sorted(reasons):
+        terminalreporter.write_line(f"SITE TEST SKIPPED: {reason}", yellow=True, bold=True)
