@@ -279,5 +279,6 @@ def test_widget_figures_have_a_caption_and_no_tooltip(make):
     visible caption instead."""
     w = make()
     assert w.canvas.image.tooltip is None
+    assert w.canvas.image.alt == w.canvas.alt and "red dot" in w.canvas.image.alt
     assert w.caption in w.children
     assert "red dot" in w.caption.value

@@ -11,10 +11,22 @@ from __future__ import annotations
 import io
 
 import ipywidgets as widgets
+import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["FigureImage"]
+__all__ = ["FigureImage", "AltImage"]
+
+
+class AltImage(widgets.Image):
+    """An Image widget with a synced ``alt`` text describing the picture.
+
+    ipywidgets' Image has no alt attribute, and its ``tooltip`` breaks the view in ipywidgets
+    8.1 (the view reads a ``description`` that Image lacks). The book's widget glue script
+    copies ``alt`` into the <img> element; elsewhere the extra trait is simply ignored.
+    """
+
+    alt = traitlets.Unicode("").tag(sync=True)
 
 
 class FigureImage:
@@ -23,11 +35,7 @@ class FigureImage:
     def __init__(self, figsize: tuple[float, float] = (7.0, 3.5), dpi: int = 90, alt: str = ""):
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(self.fig)
-        # ``tooltip`` becomes the image's title text: a description for readers who hover or
-        # use a screen reader (the Image widget has no alt attribute of its own).
-        self.image = widgets.Image(
-            format="png", layout=widgets.Layout(max_width="100%"), tooltip=alt or None
-        )
+        self.image = AltImage(format="png", layout=widgets.Layout(max_width="100%"), alt=alt)
         self.alt = alt
 
     def render(self) -> bytes:

@@ -126,16 +126,8 @@ def format_slope(value: float) -> str:
 
 
 def _figure_image(figsize: tuple[float, float], dpi: int, caption: str) -> FigureImage:
-    """A FigureImage whose description is shown as a visible caption instead of a tooltip.
-
-    ipywidgets 8.1's views read ``model.description.length`` whenever a tooltip is set, and
-    the Image widget has no ``description``: with a tooltip, the image fails to render (in the
-    book's static pages: "Cannot read properties of undefined (reading 'length')"). So the
-    tooltip is cleared and the text goes into a caption below the image.
-    """
-    canvas = FigureImage(figsize=figsize, dpi=dpi, alt=caption)
-    canvas.image.tooltip = None
-    return canvas
+    """A FigureImage whose description is the image's alt text and a visible caption below it."""
+    return FigureImage(figsize=figsize, dpi=dpi, alt=caption)
 
 
 class _Blitter:
