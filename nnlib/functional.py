@@ -98,7 +98,11 @@ def relu_prime(z: Any) -> Array:
 
 def relu(z: Any) -> Any:
     """ReLU(z) = max(z, 0) (book: Units, activations)."""
-    return _elementwise(z, lambda x: np.maximum(x, 0), relu_prime, "relu")
+    if isinstance(z, Tensor):  # the most used activation gets a direct backward: g * [z > 0]
+        return Tensor._make(
+            np.maximum(z.data, 0), (z,), "relu", lambda g: z._accum(g * (z.data > 0))
+        )
+    return np.maximum(_as_float(z), 0)[()]
 
 
 def leaky_relu_prime(z: Any, slope: float = 0.01) -> Array:
@@ -204,17 +208,19 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:
         )
     z = x.data @ W.data.T
     if b is not None:
-        z = z + b.data
+        z += b.data  # in place: z is a fresh array
     prev = (x, W) if b is None else (x, W, b)
 
     def backward(g: Array) -> None:
         if x.requires_grad:
             x._accum(g @ W.data)
+        # Rows of a batch (and of any leading axes) each add their share to dW and db.
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         if W.requires_grad:
-            g2, x2 = g.reshape(-1, g.shape[-1]), x.data.reshape(-1, x.shape[-1])
+            x2 = x.data if x.ndim == 2 else x.data.reshape(-1, x.shape[-1])
             W._accum(g2.T @ x2)
         if b is not None and b.requires_grad:
-            b._accum(g.reshape(-1, g.shape[-1]).sum(axis=0))
+            b._accum(g2.sum(axis=0))
 
     return Tensor._make(z, prev, "linear", backward)
 
@@ -256,12 +262,13 @@ def cross_entropy(logits: Tensor, y: Any) -> Tensor:
     e = np.exp(z - m)  # shifted by the row max: no overflow
     s = e.sum(axis=1, keepdims=True)
     rows = np.arange(N)
-    loss = np.mean(np.log(s[:, 0]) + m[:, 0] - z[rows, y]).astype(z.dtype)
+    loss = (np.log(s[:, 0]) + m[:, 0] - z[rows, y]).sum() / N  # mean over the batch
 
     def backward(g: Array) -> None:
-        d = e / s  # softmax(z), kept from the forward pass
+        d = e / s  # softmax(z), from the forward pass's exponentials
         d[rows, y] -= 1
-        logits._accum(d * (g / N))
+        d *= g / N
+        logits._accum(d)
 
     return Tensor._make(np.asarray(loss), (logits,), "cross_entropy", backward)
 

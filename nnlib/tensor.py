@@ -13,6 +13,7 @@ Python's recursion limit) followed by one loop over the nodes in reverse order.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -132,7 +133,13 @@ class Tensor:
         out.data = data
         out.grad = None
         out.name = None
-        if _GradMode.enabled and any(p.requires_grad for p in prev):
+        needs_grad = False
+        if _GradMode.enabled:
+            for p in prev:  # a plain loop: this runs for every op, so it is kept cheap
+                if p.requires_grad:
+                    needs_grad = True
+                    break
+        if needs_grad:
             out.requires_grad = True
             out._prev = prev
             out._op = op
@@ -145,10 +152,20 @@ class Tensor:
         return out
 
     def _accum(self, g: np.ndarray) -> None:
-        """Add ``g`` to ``self.grad``. Out-of-place, so arrays shared between nodes stay intact."""
+        """Add ``g`` to ``self.grad``.
+
+        Out-of-place (``grad = grad + g``), never ``+=``: one array may be handed to several
+        tensors (``a + b`` gives both the same gradient), and must stay intact for all of them.
+        So treat ``.grad`` as read-only, as the optimisers do. A leaf whose first gradient is a
+        view (of a broadcast, a reshape...) or of another dtype gets its own array.
+        """
         if self.grad is None:
-            # A leaf keeps a private, writable copy; an intermediate may share the array.
-            self.grad = np.array(g, dtype=self.data.dtype) if not self._prev else np.asarray(g)
+            g = np.asarray(g)
+            if not self._prev and not (
+                g.flags.owndata and g.flags.writeable and g.dtype == self.data.dtype
+            ):
+                g = np.array(g, dtype=self.data.dtype)
+            self.grad = g
         else:
             self.grad = self.grad + g
 
@@ -414,8 +431,10 @@ class Tensor:
         upstream gradient dL/d(self) otherwise. Raises :class:`NonFiniteError` if the loss is
         NaN or infinite, since every gradient computed from it would be meaningless.
         """
-        for _ in self.backward_steps(grad):
-            pass
+        order = self._prepare_backward(self._seed_grad(grad))
+        for node in reversed(order):  # outputs before inputs: each grad is complete when used
+            if node._backward is not None and node.grad is not None:
+                node._backward(node.grad)
 
     def backward_steps(self, grad: Any = None) -> Iterator[Tensor]:
         """``backward()`` one node at a time, for stepping through it (book: Backprop).
@@ -423,16 +442,20 @@ class Tensor:
         Yields each node, from this tensor back to the inputs, right after its local backward
         has passed its (now complete) gradient on to its inputs.
         """
-        seed = self._seed_grad(grad)
+        order = self._prepare_backward(self._seed_grad(grad))
+        for node in reversed(order):
+            if node._backward is not None and node.grad is not None:
+                node._backward(node.grad)
+            yield node
+
+    def _prepare_backward(self, seed: np.ndarray) -> list[Tensor]:
+        """The graph in topological order, with this call's intermediate grads reset and seeded."""
         order = self.topo_order()
         for node in order:  # intermediate grads belong to this call; only leaves accumulate
             if node._prev:
                 node.grad = None
         self._accum(seed)
-        for node in reversed(order):
-            if node._backward is not None and node.grad is not None:
-                node._backward(node.grad)
-            yield node
+        return order
 
     def _seed_grad(self, grad: Any) -> np.ndarray:
         """dL/d(self) to start from: 1 for a one-element loss, else the given array (checked)."""
@@ -454,7 +477,7 @@ class Tensor:
                 f"this one has shape {self.shape}. Reduce it first (e.g. .sum() or .mean()) or "
                 f"pass grad=an array of shape {self.shape}."
             )
-        if not np.isfinite(self.data).all():
+        if not math.isfinite(self.data.item()):
             raise NonFiniteError(
                 f"backward() from a non-finite loss ({self.data.item()}): the forward pass "
                 f"overflowed or took log(0). Lower the learning rate or use the stable losses "
@@ -465,21 +488,22 @@ class Tensor:
     def topo_order(self) -> list[Tensor]:
         """All tensors this one depends on, inputs before the results made from them.
 
-        Iterative depth-first search: a node is appended after all of its inputs.
+        Iterative depth-first search (no recursion limit): the stack holds each open node with
+        an iterator over its inputs; a node is appended once all of its inputs are.
         """
         order: list[Tensor] = []
-        seen: set[int] = set()
-        stack: list[tuple[Tensor, bool]] = [(self, False)]
+        seen = {id(self)}
+        stack = [(self, iter(self._prev))]
         while stack:
-            node, inputs_done = stack.pop()
-            if inputs_done:
+            node, inputs = stack[-1]
+            for p in inputs:
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    stack.append((p, iter(p._prev)))
+                    break
+            else:  # every input of node is in order already
+                stack.pop()
                 order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p in node._prev if id(p) not in seen)
         return order
 
 
