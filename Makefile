@@ -46,10 +46,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check nnlib tests benchmarks
+	$(BIN)/ruff format --check nnlib tests benchmarks scripts
 
 format: $(STAMP)
-	$(BIN)/ruff format nnlib tests benchmarks
+	$(BIN)/ruff format nnlib tests benchmarks scripts
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
