@@ -35,7 +35,12 @@ class FigureImage:
     def __init__(self, figsize: tuple[float, float] = (7.0, 3.5), dpi: int = 90, alt: str = ""):
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(self.fig)
-        self.image = AltImage(format="png", layout=widgets.Layout(max_width="100%"), alt=alt)
+        # Shown at the figure's own size (pages would otherwise stretch it to the full width),
+        # shrinking on narrow screens.
+        width = f"{round(figsize[0] * dpi)}px"
+        self.image = AltImage(
+            format="png", layout=widgets.Layout(width=width, max_width="100%"), alt=alt
+        )
         self.alt = alt
 
     def render(self) -> bytes:
