@@ -21,6 +21,7 @@ import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 
 from .. import perceptron as P
 from ..data import truth_table
@@ -40,6 +41,20 @@ __all__ = [
 C0, C1 = "#d55e00", "#0072b2"
 REGION_CMAP = ListedColormap(["#f6d7c3", "#cfe3f1"])
 LIM = (-0.5, 1.5)
+
+
+def _show_regions(ax, classes: np.ndarray, extent: tuple) -> AxesImage:
+    """Shade a grid of predicted classes (0 or 1) behind the points of a plot."""
+    return ax.imshow(
+        classes,
+        origin="lower",
+        extent=extent,
+        cmap=REGION_CMAP,
+        vmin=0,
+        vmax=1,
+        interpolation="nearest",
+        zorder=0,
+    )
 
 
 class _Blit:
@@ -139,16 +154,7 @@ class PerceptronExplorer(widgets.VBox):
         g = np.linspace(*LIM, 121)
         self._g1, self._g2 = np.meshgrid(g, g)
         self._grid = np.column_stack([self._g1.ravel(), self._g2.ravel()])
-        self.regions = ax.imshow(
-            np.zeros_like(self._g1),
-            origin="lower",
-            extent=(*LIM, *LIM),
-            cmap=REGION_CMAP,
-            vmin=0,
-            vmax=1,
-            interpolation="nearest",
-            zorder=0,
-        )
+        self.regions = _show_regions(ax, np.zeros_like(self._g1), (*LIM, *LIM))
         (self.line,) = ax.plot([], [], color="black", lw=2, zorder=2)
         X, _ = truth_table("AND")
         self.points = {}
@@ -313,16 +319,7 @@ class XorHiddenSpace(widgets.VBox):
     def _build_figure(self) -> None:
         fig = self.canvas.fig
         self.ax_x, self.ax_h = fig.subplots(1, 2)
-        self.x_regions = self.ax_x.imshow(
-            np.zeros(self._xgrid_shape),
-            origin="lower",
-            extent=(*LIM, *LIM),
-            cmap=REGION_CMAP,
-            vmin=0,
-            vmax=1,
-            interpolation="nearest",
-            zorder=0,
-        )
+        self.x_regions = _show_regions(self.ax_x, np.zeros(self._xgrid_shape), (*LIM, *LIM))
         self.x_points = _draw_points(self.ax_x, self.X, self.y)
         self.ax_x.set(
             xlim=LIM,
@@ -332,16 +329,7 @@ class XorHiddenSpace(widgets.VBox):
             aspect="equal",
             title="input space x",
         )
-        self.h_regions = self.ax_h.imshow(
-            np.zeros((2, 2)),
-            origin="lower",
-            extent=(0, 1, 0, 1),
-            cmap=REGION_CMAP,
-            vmin=0,
-            vmax=1,
-            interpolation="nearest",
-            zorder=0,
-        )
+        self.h_regions = _show_regions(self.ax_h, np.zeros((2, 2)), (0, 1, 0, 1))
         (self.h_line,) = self.ax_h.plot([], [], color="black", lw=2, zorder=2)
         self.h_points = {
             label: self.ax_h.scatter(
@@ -469,16 +457,7 @@ def _panel(ax, X, y, w, b, lim, title, labels=None) -> int:
     g = np.linspace(*lim, 201)
     g1, g2 = np.meshgrid(g, g)
     grid = np.column_stack([g1.ravel(), g2.ravel()])
-    ax.imshow(
-        P.perceptron(grid, w, b).reshape(g1.shape),
-        origin="lower",
-        extent=(*lim, *lim),
-        cmap=REGION_CMAP,
-        vmin=0,
-        vmax=1,
-        interpolation="nearest",
-        zorder=0,
-    )
+    _show_regions(ax, P.perceptron(grid, w, b).reshape(g1.shape), (*lim, *lim))
     seg = P.boundary_segment(w, b, lim, lim)
     if seg is not None:
         ax.plot(seg[:, 0], seg[:, 1], color="black", lw=2, zorder=2)
