@@ -216,6 +216,10 @@ class LogisticRun:
     w: np.ndarray  # final weights (d,)
     b: float  # final bias
 
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """ŷ = σ(w · x + b) for each row of X, with the final weights."""
+        return F.sigmoid(_points(X) @ self.w + self.b)
+
 
 def train_logistic_regression(
     X: Any, y: Any, steps: int = 1000, lr: float = 0.5, seed: int = 0

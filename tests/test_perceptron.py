@@ -233,3 +233,10 @@ def test_negation_is_not_linearly_separable_but_an_mlp_fits_it():
     assert best_linear < len(y)
     runs = P.train_mlps(X, y, range(5), hidden=8, steps=1000, lr=0.5)
     assert runs.success().any()
+
+
+def test_logistic_run_predict_proba_is_sigmoid_of_its_linear_score():
+    X, y = truth_table("XOR")
+    run = P.train_logistic_regression(X, y, steps=20, lr=0.5, seed=1)
+    z = X @ run.w + run.b
+    np.testing.assert_allclose(run.predict_proba(X), 1 / (1 + np.exp(-z)), rtol=1e-12)
