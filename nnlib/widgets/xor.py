@@ -5,7 +5,7 @@
 - :func:`xor_hidden_space`: the input space and the hidden space of the exact XOR network, and
   of learned networks with a slider over training steps.
 
-Every number comes from :mod:`nnlib.perceptron`; the widgets only draw. Each widget keeps what it
+Every number comes from :mod:`nnlib.chapters.xor`; the widgets only draw. Each widget keeps what it
 last displayed in ``.result`` (a dict) so tests can check it without a browser or a kernel.
 """
 
@@ -23,7 +23,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
-from .. import perceptron as P
+from ..chapters import xor as P
 from ..data import truth_table
 from .canvas import FigureImage
 

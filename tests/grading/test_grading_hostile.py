@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hostile.cases import CASES, write_case
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = "10"  # seconds per cell: generous, the machine may be busy
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from . import functional as F
-from . import nn, optim
-from .tensor import Tensor
+from .. import functional as F
+from .. import nn, optim
+from ..tensor import Tensor
 
 __all__ = [
     "perceptron",

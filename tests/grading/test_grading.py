@@ -19,7 +19,7 @@ from nnlib.grading.notebook import NotebookError, cells_of, read_submission, val
 from nnlib.grading.report import Verdict, classroom, classroom_base64, markdown, table
 from nnlib.grading.score import TestResult, compare_records, parse_records, values_match
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------- checks (practice mode)

@@ -1,4 +1,4 @@
-"""nnlib.perceptron and nnlib.data.negation (book: chapter 2, Perceptrons and the XOR problem)."""
+"""nnlib.chapters.xor and nnlib.data.negation (book: chapter 2, Perceptrons and the XOR problem)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnlib import perceptron as P
+from nnlib.chapters import xor as P
 from nnlib.data import truth_table
 from nnlib.data.negation import REVIEWS, features, load_negation
 

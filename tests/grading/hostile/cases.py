@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXERCISE = ROOT / "exercises" / "01_units.ipynb"
 
 SIGMOID_OK = """def sigmoid(z):

@@ -12,7 +12,7 @@ from nnlib.grading.generate import render_exercise
 from nnlib.grading.grader import discover_sets, grade_many
 from nnlib.grading.notebook import cells_of
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SETS = sorted((ROOT / "solutions").glob("*.ipynb"))
 TIMEOUT = 20.0
 

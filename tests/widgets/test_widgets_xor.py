@@ -2,7 +2,7 @@
 
 ipywidgets observers fire synchronously: setting a control's ``value`` runs the widget's update
 at once, so each test moves controls and compares what the widget displays (``.result``, its
-status text, its PNG) with what nnlib.perceptron computes directly.
+status text, its PNG) with what nnlib.chapters.xor computes directly.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from nnlib import perceptron as P
+from nnlib.chapters import xor as P
 from nnlib.data import truth_table
 from nnlib.widgets.xor import perceptron_explorer, xor_hidden_space
 
