@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnlib.data import (
     ChecksumError,
@@ -331,3 +333,80 @@ def test_parquet_reader_refuses_other_files():
     with pytest.raises(ValueError, match="PAR1"):
         parquet.read_string_column(b"PK\x03\x04 not parquet at all")
     assert np.array_equal(parquet.rle_bitpacked(bytes([3 << 1]), 0, 1, 0, 3), [0, 0, 0])
+
+
+# Property tests: tiny encoders written here from the specs, independent of the decoders.
+
+
+def _bitpack(values: list[int], width: int) -> bytes:
+    """One bit-packed run (values padded to a multiple of 8), least significant bit first."""
+    padded = values + [0] * (-len(values) % 8)
+    bits = 0
+    for i, v in enumerate(padded):
+        bits |= v << (i * width)
+    header = ((len(padded) // 8) << 1) | 1
+    return _varint(header) + bits.to_bytes(len(padded) * width // 8, "little")
+
+
+def _rle_run(value: int, count: int, width: int) -> bytes:
+    return _varint(count << 1) + value.to_bytes((width + 7) // 8, "little")
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+
+
+@st.composite
+def _runs(draw):
+    width = draw(st.integers(0, 20))
+    runs = draw(
+        st.lists(
+            st.tuples(
+                st.booleans(), st.lists(st.integers(0, 2**width - 1), min_size=1, max_size=40)
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    return width, runs
+
+
+@settings(max_examples=60, deadline=None)
+@given(_runs())
+def test_rle_bitpacked_round_trip(case):
+    width, runs = case
+    data, expected = b"", []
+    for packed, values in runs:
+        if packed:
+            data += _bitpack(values, width)
+            expected += values + [0] * (-len(values) % 8)
+        else:
+            data += _rle_run(values[0], len(values), width)
+            expected += [values[0]] * len(values)
+    got = parquet.rle_bitpacked(data, 0, len(data), width, len(expected))
+    assert got.tolist() == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.binary(min_size=1, max_size=300),
+    st.lists(st.tuples(st.integers(1, 64), st.integers(4, 64)), max_size=5),
+)
+def test_snappy_round_trip(literal, copies):
+    """A literal then copies (offset, length) encoded with 2-byte offsets; the expected output is
+    built byte by byte, as the format defines a copy."""
+    stream, expected = bytearray(), bytearray(literal)
+    n = len(literal) - 1
+    stream += bytes([n << 2]) if n < 60 else bytes([61 << 2]) + n.to_bytes(2, "little")
+    stream += literal
+    for offset, length in copies:
+        offset = min(offset, len(expected))
+        stream += bytes([(length - 1) << 2 | 2]) + offset.to_bytes(2, "little")
+        for _ in range(length):
+            expected.append(expected[-offset])
+    assert parquet.snappy_decompress(_varint(len(expected)) + bytes(stream)) == bytes(expected)
