@@ -288,6 +288,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a shared cache must stay readable
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

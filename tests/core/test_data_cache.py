@@ -243,6 +243,7 @@ def test_write_atomic_replaces_whole_files(tmp_path):
     cache.write_atomic(target, b"first")
     cache.write_atomic(target, b"second version")
     assert target.read_bytes() == b"second version"
+    assert target.stat().st_mode & 0o044 == 0o044  # readable by others sharing the cache
     assert [p.name for p in target.parent.iterdir()] == ["x.bin"]
 
 
