@@ -1,0 +1,332 @@
+"""nnlib.chapters.lm (book: chapter 5, the feedforward neural language model).
+
+The n-gram probabilities are checked three ways: numbers worked out by hand from the formulas on
+tiny corpora (the counts in the comments were counted by hand from the corpus, not by the code),
+a plain dictionary-based Kneser-Ney written straight from the formulas, and properties (every
+distribution sums to 1; ``prob`` agrees with ``distribution``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnlib.chapters import lm
+from nnlib.text import Vocab
+
+# A five-word vocabulary for the hand computations: <unk>=0, </s>=1, a=2, b=3, c=4.
+UNK_, EOS_, A, B, C = range(5)
+V5 = 5
+# "a b a b a c </s>"
+TINY = [A, B, A, B, A, C, EOS_]
+
+
+def q(x) -> Fraction:
+    return Fraction(x).limit_denominator(10**6)
+
+
+# ====================================================================== MLE and add-k
+def test_mle_bigram_by_hand():
+    # Bigrams with one </s> in front: (</s> a) (a b) (b a) (a b) (b a) (a c) (c </s>).
+    # c(a b) = 2, c(a c) = 1, c(a) = 3;  c(b a) = 2, c(b) = 2.
+    m = lm.MLE(2).fit(TINY, V5, pad_id=EOS_)
+    p = m.prob([[A], [A], [A], [B], [B]], [B, C, A, A, C])
+    np.testing.assert_allclose(p, [2 / 3, 1 / 3, 0.0, 1.0, 0.0])
+    # <unk> never occurs as a context: no estimate (0 / 0).
+    assert np.isnan(m.prob([[UNK_]], [A])[0])
+    # an unseen word gives perplexity infinity
+    assert m.perplexity([A, A]) == math.inf
+
+
+def test_mle_unigram_and_trigram_by_hand():
+    uni = lm.MLE(1).fit(TINY, V5, pad_id=EOS_)
+    # 7 tokens: a 3 times, b 2, c 1, </s> 1.
+    np.testing.assert_allclose(uni.distribution([]), [0, 1 / 7, 3 / 7, 2 / 7, 1 / 7])
+    tri = lm.MLE(3).fit(TINY, V5, pad_id=EOS_)
+    # Trigrams: (</s></s>a) (</s>a b) (a b a) (b a b) (a b a) (b a c) (a c </s>):
+    # after "a b": a twice -> 1;  after "b a": b once, c once -> 1/2 each.
+    np.testing.assert_allclose(tri.prob([[A, B], [B, A], [B, A]], [A, B, C]), [1, 0.5, 0.5])
+
+
+def test_add_k_by_hand():
+    # (c(h w) + k) / (c(h) + k |V|) with |V| = 5.
+    m = lm.AddK(2, k=1).fit(TINY, V5, pad_id=EOS_)
+    np.testing.assert_allclose(
+        m.prob([[A], [A], [B], [UNK_]], [B, A, A, C]),
+        [(2 + 1) / (3 + 5), (0 + 1) / (3 + 5), (2 + 1) / (2 + 5), 1 / 5],
+    )
+    half = lm.AddK(2, k=0.5).fit(TINY, V5, pad_id=EOS_)
+    assert half.prob([[A]], [C])[0] == pytest.approx((1 + 0.5) / (3 + 2.5))
+
+
+def test_tune_add_k_picks_the_best_k_on_the_grid():
+    corpus = _tiny_corpus()
+    best, scores = lm.tune_add_k(corpus, 2, ks=[0.01, 0.1, 1.0])
+    assert set(scores) == {0.01, 0.1, 1.0}
+    assert scores[best] == min(scores.values())
+    # the reported perplexity is that of AddK with that k on the validation stream
+    check = lm.AddK(2, best).fit(corpus.train, corpus.V, pad_id=corpus.eos_id)
+    assert check.perplexity(corpus.valid) == pytest.approx(scores[best])
+
+
+# ====================================================================== Kneser-Ney by hand
+# Counts from TINY, by hand:
+#   trigram types (2 </s> in front): (</s></s>a) (</s>a b) (a b a)x2 (b a b) (b a c) (a c </s>)
+#   bigram continuation counts N1+(. v w) (distinct words before v w among trigram types):
+#       (</s> a) 1, (a b) 2 [</s>, b], (b a) 1 [a], (a c) 1 [b], (c </s>) 1 [a]
+#   unigram continuation counts N1+(. w) from those 5 bigram types:
+#       a 2 [</s>, b], b 1 [a], c 1 [a], </s> 1 [c], <unk> 0;  total 5
+D = Fraction(1, 2)
+
+
+def kn_unigram() -> dict[int, Fraction]:
+    cont = {A: 2, B: 1, C: 1, EOS_: 1, UNK_: 0}
+    total = 5
+    gamma = D * 4 / total  # four words with a continuation count > 0
+    return {w: max(cont[w] - D, Fraction(0)) / total + gamma / V5 for w in cont}
+
+
+def test_kneser_ney_unigram_level_by_hand():
+    p1 = kn_unigram()
+    assert p1[A] == Fraction(38, 100) and p1[B] == Fraction(18, 100)
+    assert p1[UNK_] == Fraction(8, 100)
+    assert sum(p1.values()) == 1
+    m = lm.KneserNey(2, discount=0.5).fit(TINY, V5, pad_id=EOS_)
+    np.testing.assert_allclose(m.unigram, [float(p1[w]) for w in range(V5)])
+    # an unseen context falls back to the unigram level entirely
+    np.testing.assert_allclose(m.distribution([UNK_]), [float(p1[w]) for w in range(V5)])
+
+
+def test_kneser_ney_bigram_model_by_hand():
+    p1 = kn_unigram()
+    m = lm.KneserNey(2, discount=0.5).fit(TINY, V5, pad_id=EOS_)
+    # Highest order uses raw counts: after a: b 2, c 1 (c(a) = 3); after b: a 2 (c(b) = 2).
+    gamma_a = D * 2 / 3  # two word types seen after a
+    gamma_b = D * 1 / 2
+    expected = {
+        (A, B): (2 - D) / 3 + gamma_a * p1[B],
+        (A, C): (1 - D) / 3 + gamma_a * p1[C],
+        (A, A): gamma_a * p1[A],
+        (B, A): (2 - D) / 2 + gamma_b * p1[A],
+        (B, C): gamma_b * p1[C],
+    }
+    assert expected[(A, B)] == q(0.56) and expected[(B, A)] == q(0.845)
+    ctx, tgt = zip(*expected)
+    np.testing.assert_allclose(
+        m.prob(np.array(ctx)[:, None], tgt), [float(v) for v in expected.values()]
+    )
+
+
+def test_kneser_ney_trigram_model_by_hand():
+    p1 = kn_unigram()
+    m = lm.KneserNey(3, discount=0.5).fit(TINY, V5, pad_id=EOS_)
+    # Middle order after a, on continuation counts: (a b) 2, (a c) 1, total 3, two types.
+    gamma2_a = D * 2 / 3
+    p2_a = {w: gamma2_a * p1[w] for w in range(V5)}
+    p2_a[B] += (2 - D) / 3
+    p2_a[C] += (1 - D) / 3
+    assert p2_a[B] == q(0.56)
+    # Highest order after "b a", raw counts: (b a b) 1, (b a c) 1; c(b a) = 2.
+    gamma3_ba = D * 2 / 2
+    p3 = {w: gamma3_ba * p2_a[w] for w in range(V5)}
+    p3[B] += (1 - D) / 2
+    p3[C] += (1 - D) / 2
+    assert p3[B] == q(0.53)
+    np.testing.assert_allclose(m.distribution([B, A]), [float(p3[w]) for w in range(V5)])
+    # "c a" never occurred: the trigram level passes P(w | a) through unchanged.
+    np.testing.assert_allclose(m.distribution([C, A]), [float(p2_a[w]) for w in range(V5)])
+    # Raw and continuation counts differ for (b a): raw 2, continuation 1 -> the bigram model
+    # (raw) and the trigram model's middle level (continuation) disagree about P(a | b).
+    bigram = lm.KneserNey(2, discount=0.5).fit(TINY, V5, pad_id=EOS_)
+    p2_b_cont = (1 - D) / 1 + D * 1 / 1 * p1[A]
+    assert m.distribution([UNK_, B])[A] == pytest.approx(float(p2_b_cont))
+    assert bigram.distribution([B])[A] == pytest.approx(float((2 - D) / 2 + D / 2 * p1[A]))
+
+
+# ====================================================================== Kneser-Ney vs a reference
+def reference_kn(stream, V, order, pad, discount):
+    """Interpolated Kneser-Ney straight from the formulas, with dictionaries (slow, clear).
+
+    ``discount(k, count)`` gives the discount at order k for an n-gram seen ``count`` times.
+    """
+    padded = [pad] * (order - 1) + list(stream)
+    counts = {order: Counter(tuple(padded[i : i + order]) for i in range(len(stream)))}
+    for k in range(order - 1, 0, -1):
+        counts[k] = Counter(g[1:] for g in counts[k + 1])  # one per distinct left extension
+
+    groups = {k: {} for k in counts}  # k -> context -> counts of the words seen after it
+    for k, kcounts in counts.items():
+        for g, c in kcounts.items():
+            groups[k].setdefault(g[:-1], []).append(c)
+
+    def p(k, h, w):
+        if k == 0:
+            return 1.0 / V
+        group = groups[k].get(h, [])
+        total = sum(group)
+        if total == 0:
+            return p(k - 1, h[1:], w)
+        a = counts[k].get(h + (w,), 0)
+        gamma = sum(discount(k, c) for c in group) / total
+        return max(a - discount(k, a), 0) / total + gamma * p(k - 1, h[1:], w)
+
+    return p, counts
+
+
+def modified_discounts(counts, k):
+    """Chen & Goodman's D1, D2, D3+ from the counts of counts of order k."""
+    n = Counter(counts[k].values())
+    Y = n[1] / (n[1] + 2 * n[2])
+    return 1 - 2 * Y * n[2] / n[1], 2 - 3 * Y * n[3] / n[2], 3 - 4 * Y * n[4] / n[3]
+
+
+streams = st.lists(st.integers(0, 5), min_size=1, max_size=40)
+
+
+@settings(max_examples=40, deadline=None)
+@given(stream=streams, order=st.integers(1, 3), d=st.sampled_from([0.3, 0.75, 1.0]))
+def test_kneser_ney_matches_the_reference(stream, order, d):
+    V = 6
+    m = lm.KneserNey(order, discount=d).fit(stream, V, pad_id=1)
+    p, _ = reference_kn(stream, V, order, 1, lambda k, c: d if c else 0)
+    for h in [(0, 1), (stream[0], stream[-1]), (2, 3)]:
+        h = h[len(h) - (order - 1) :] if order > 1 else ()
+        expected = [p(order, tuple(h), w) for w in range(V)]
+        np.testing.assert_allclose(m.distribution(list(h)), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_modified_kneser_ney_matches_the_reference():
+    rng = np.random.default_rng(5)
+    # a skewed stream (Zipf-like) so every order has words seen 1, 2, 3 and 4 times
+    stream = list(np.minimum(rng.zipf(1.3, size=5000), 300) - 1)
+    V = 300
+    m = lm.KneserNey(3).fit(stream, V, pad_id=0)
+    _, counts = reference_kn(stream, V, 3, 0, lambda k, c: 0)
+    ds = {k: modified_discounts(counts, k) for k in (1, 2, 3)}
+    for k in (1, 2, 3):
+        np.testing.assert_allclose(m.discounts[k], ds[k], rtol=1e-12)
+
+    def discount(k, c):
+        return 0 if c == 0 else ds[k][min(c, 3) - 1]
+
+    p, _ = reference_kn(stream, V, 3, 0, discount)
+    for h in [(0, 0), (0, 1), (2, 5), (299, 299)]:
+        expected = [p(3, h, w) for w in range(V)]
+        np.testing.assert_allclose(m.distribution(list(h)), expected, rtol=1e-10)
+
+
+def test_fallback_discounts_for_small_data():
+    m = lm.KneserNey(2, fallback=(0.5, 1.0, 1.5)).fit(TINY, V5, pad_id=EOS_)
+    assert m.fallback_orders == [2, 1]
+    assert m.discounts[2] == (0.5, 1.0, 1.5)
+    # Unigram level: continuation counts a 2 (D2 = 1), b, c, </s> 1 (D1 = 0.5); total 5;
+    # gamma = (1 + 3 * 0.5) / 5 = 0.5, so P1(b) = (1 - 0.5) / 5 + 0.5 / 5 = 0.2.
+    # After a: (a b) seen twice (D2 = 1), (a c) once (D1 = 0.5); c(a) = 3;
+    # gamma(a) = (1 + 0.5) / 3 = 0.5, so P(b | a) = (2 - 1) / 3 + 0.5 * 0.2.
+    assert m.prob([[A]], [B])[0] == pytest.approx(1 / 3 + 0.1)
+    assert m.distribution([B]).sum() == pytest.approx(1.0)
+
+
+def test_single_discount_is_ney_estimate():
+    rng = np.random.default_rng(1)
+    stream = list(np.minimum(rng.zipf(1.5, size=2000), 200) - 1)
+    m = lm.KneserNey(2, discount="single").fit(stream, 200, pad_id=0)
+    pairs = Counter(zip([0] + stream[:-1], stream))
+    n = Counter(pairs.values())
+    assert m.discounts[2][0] == pytest.approx(n[1] / (n[1] + 2 * n[2]))
+
+
+# ====================================================================== properties
+@settings(max_examples=40, deadline=None)
+@given(
+    stream=streams,
+    order=st.integers(1, 4),
+    kind=st.sampled_from(["kn", "addk"]),
+    context=st.lists(st.integers(0, 5), min_size=3, max_size=3),
+)
+def test_every_distribution_sums_to_one(stream, order, kind, context):
+    V = 6
+    m = (lm.KneserNey(order, discount=0.75) if kind == "kn" else lm.AddK(order, k=0.1)).fit(
+        stream, V, pad_id=1
+    )
+    dist = m.distribution(context)
+    assert dist.shape == (V,)
+    assert np.all(dist > 0)
+    assert dist.sum() == pytest.approx(1.0, abs=1e-12)
+    # prob() of each word agrees with the distribution
+    np.testing.assert_allclose(m.prob(np.tile(context, (V, 1)), np.arange(V)), dist, rtol=1e-12)
+
+
+def test_mle_distribution_sums_to_one_after_seen_contexts():
+    m = lm.MLE(2).fit(TINY, V5, pad_id=EOS_)
+    for h in (A, B, C, EOS_):
+        assert m.distribution([h]).sum() == pytest.approx(1.0)
+
+
+def test_shakespeare_sized_kneser_ney_sums_to_one():
+    # A larger, realistic stream (modified discounts estimated from the counts).
+    rng = np.random.default_rng(0)
+    stream = np.minimum(rng.zipf(1.2, size=200_000), 2000) - 1
+    m = lm.KneserNey(3).fit(stream, 2000, pad_id=0)
+    for h in ([0, 0], [0, 1], [5, 7], [1999, 3]):
+        assert m.distribution(h).sum() == pytest.approx(1.0, abs=1e-10)
+
+
+# ====================================================================== perplexity
+def test_perplexity_definitions():
+    # A uniform model over |V| words has perplexity |V| on any text.
+    assert lm.perplexity(np.full(10, 1 / 7)) == pytest.approx(7.0)
+    # The geometric mean of 1/p: p = (1/2, 1/8) -> sqrt(2 * 8) = 4.
+    assert lm.perplexity([0.5, 0.125]) == pytest.approx(4.0)
+    # = 2 ** (cross-entropy in bits)
+    p = np.array([0.3, 0.1, 0.6, 0.05])
+    assert lm.perplexity(p) == pytest.approx(2 ** (-np.mean(np.log2(p))))
+    assert lm.perplexity([0.5, 0.0]) == math.inf
+    assert lm.perplexity([0.5, np.nan]) == math.inf
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        lm.perplexity([1.5])
+
+
+# ====================================================================== errors
+def test_ngram_errors_are_clear():
+    with pytest.raises(ValueError, match="order must be a positive integer"):
+        lm.KneserNey(0)
+    with pytest.raises(ValueError, match="discount must be"):
+        lm.KneserNey(2, discount="absolute")
+    with pytest.raises(ValueError, match="fixed discount must lie in"):
+        lm.KneserNey(2, discount=1.5)
+    with pytest.raises(ValueError, match="k must be positive"):
+        lm.AddK(2, k=0)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        lm.KneserNey(2).prob([[1]], [2])
+    with pytest.raises(ValueError, match="ids must lie in"):
+        lm.KneserNey(2, 0.5).fit([0, 7], 5)
+    with pytest.raises(ValueError, match="too little data"):
+        lm.KneserNey(2).fit(TINY, V5, pad_id=EOS_)
+    with pytest.raises(ValueError, match="fallback must be"):
+        lm.KneserNey(2, fallback=(0.5, 1.0))
+    m = lm.KneserNey(3, 0.5).fit(TINY, V5, pad_id=EOS_)
+    with pytest.raises(ValueError, match="needs contexts of at least 2"):
+        m.distribution([A])
+    with pytest.raises(ValueError, match="target ids must lie in"):
+        m.prob([[A, B]], [9])
+
+
+# ====================================================================== helpers
+def _tiny_corpus() -> lm.LMCorpus:
+    texts = ["the cat sat on the mat\n\nthe dog sat on the log", "the cat ran\n\nthe dog sat"]
+    vocab = Vocab.build(
+        [t.split() for t in " ".join(texts).split("\n\n")], specials=("<unk>", lm.EOS)
+    )
+    return lm.LMCorpus(
+        vocab,
+        lm.speech_stream(texts[:1], vocab),
+        lm.speech_stream(texts[1:], vocab),
+        lm.speech_stream(texts[1:], vocab),
+    )
