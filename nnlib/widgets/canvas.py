@@ -24,12 +24,12 @@ The parts:
 
 A live widget in full (the pattern every chapter follows)::
 
-    import ipywidgets as widgets
+    import numpy as np
     from nnlib import functional as F
     from nnlib.widgets.canvas import ACCENT, LiveWidget, float_slider, style_axes
 
     class SigmoidPoint(LiveWidget):
-        '''Drag z and see sigma(z) on the curve.'''
+        # drag z and see sigma(z) on the curve
 
         def __init__(self, z=0.0):
             self.z_slider = float_slider("z", z, -6, 6)
@@ -58,9 +58,30 @@ A live widget in full (the pattern every chapter follows)::
             return f"The dot is at z = {r['z']:.2f}, y = {r['y']:.2f}."
 
 Moving a slider calls ``update()``: a blit (restore the background, draw the dot, encode the
-PNG), typically 5-20 ms. Tests (no kernel needed: ipywidgets observers fire synchronously) set
-``w.z_slider.value = 2.0`` and read ``w.result``, ``w.canvas.blits`` and ``w.canvas.full_draws``.
-Change axis limits or any background artist in ``draw()``? Call ``self.canvas.invalidate()``.
+PNG), typically 5-30 ms. Tests need no kernel (ipywidgets observers fire synchronously): set
+``w.z_slider.value = 2.0``, read ``w.result``; ``fast_path(w, moves)`` (a fixture in
+tests/widgets/conftest.py) checks that control changes blit instead of redrawing everything.
+
+A static figure (a cell's last expression shows it; give the cell alt text metadata)::
+
+    @styled
+    def plot_classes(X, y, regions, extent):
+        fig = figure((4, 4))
+        ax = fig.add_subplot()
+        DecisionRegions(ax, extent, regions, n_classes=3)  # class ids from nnlib, on a grid
+        ClassScatter(ax, X, y, n_classes=3)
+        return fig
+
+Rules of thumb for chapter authors:
+
+- name colours from :data:`LINE_COLORS`, :data:`CLASS_COLORS`, :data:`ACCENT`: matplotlib
+  resolves ``"C0"`` strings at draw time, outside the house style;
+- moving artists are drawn on top of the background, in z-order among themselves: keep what
+  moves above what does not;
+- anything that changes other than the moving artists (limits, ticks, a title that is not
+  moving, a curve) needs ``self.canvas.invalidate()`` (``relayout=True`` if labels grow);
+- expensive work (training, grids over every snapshot) goes in ``__init__``, before
+  ``super().__init__``; ``compute()`` then only looks things up.
 """
 
 from __future__ import annotations
@@ -234,7 +255,8 @@ class Blitter:
     then frozen (so the picture does not shift when a moving title changes length), the figure is
     drawn without the moving ("animated") artists, and that picture is kept as the background.
     Every later call is a *blit*: paste the background back, draw only the moving artists, in
-    z-order. A full draw of a 12-panel figure costs a few hundred ms; a blit a few ms.
+    z-order, on top of everything else (keep what moves above what does not). A full draw of a
+    12-panel figure costs a few hundred ms; a blit a few ms.
 
     ``full_draws`` and ``blits`` count both kinds, so a test can check the fast path is used.
     A blitter without moving artists does a full draw every time.
@@ -425,6 +447,7 @@ class LiveWidget(widgets.VBox):
         self.canvas.animate(moving or [])
         if panel is None:
             panel = widgets.HBox(self.controls, layout=widgets.Layout(flex_flow="row wrap"))
+        self.controls_panel = panel
         children = [panel] if readout_in_panel else [panel, self.readout]
         children.append(self.canvas.image)
         self.caption = None
