@@ -56,3 +56,35 @@ def check_fast_path(
 def fast_path():
     """The :func:`check_fast_path` checker, as a fixture so any widget test can use it."""
     return check_fast_path
+
+
+def assert_readable(fig, tolerance_px: float = 1.0) -> list:
+    """Every non-empty label of ``fig`` lies inside the figure and overlaps no other label.
+    Returns the labels' texts (for further checks)."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and t.figure]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    W, H = fig.bbox.width, fig.bbox.height
+    for t, bb in zip(texts, boxes):
+        assert bb.x0 >= -tolerance_px and bb.y0 >= -tolerance_px, f"{t.get_text()!r} sticks out"
+        assert bb.x1 <= W + tolerance_px and bb.y1 <= H + tolerance_px, (
+            f"{t.get_text()!r} sticks out of the figure"
+        )
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            a, b = boxes[i], boxes[j]
+            dx = min(a.x1, b.x1) - max(a.x0, b.x0)
+            dy = min(a.y1, b.y1) - max(a.y0, b.y0)
+            assert dx <= tolerance_px or dy <= tolerance_px, (
+                f"labels {texts[i].get_text()!r} and {texts[j].get_text()!r} overlap"
+            )
+    return [t.get_text() for t in texts]
+
+
+@pytest.fixture
+def readable():
+    """The :func:`assert_readable` check, as a fixture."""
+    return assert_readable
