@@ -38,6 +38,16 @@ __all__ = [
     "train_mlps",
     "mlp_forward",
     "ACTIVATIONS",
+    # for the figures and widgets (the section at the end)
+    "EXACT_THRESHOLD",
+    "grid_points",
+    "perceptron_regions",
+    "mlp_decisions",
+    "n_correct",
+    "HiddenSpace",
+    "hidden_space",
+    "exact_hidden_space",
+    "output_rule",
 ]
 
 # The hidden-layer activations the chapter compares (looked up in nnlib.functional.ACTIVATIONS).

@@ -54,14 +54,22 @@ EDGE = "#555555"
 GRAD = LINE_COLORS[3]  # gradients in vermillion, values in black
 R = 0.24  # node radius, inches
 
-# The activations a unit diagram can name and evaluate (nnlib.functional), with their symbols.
-_UNIT_ACTIVATIONS = {
-    "sigmoid": (F.sigmoid, "σ"),
-    "tanh": (F.tanh, "tanh"),
-    "relu": (F.relu, "ReLU"),
-    "step": (F.step, "step"),
-    "identity": (lambda z: z, "id"),
-}
+# Besides nnlib's activation registry (F.ACTIVATIONS), a unit diagram can show the perceptron's
+# step and no activation at all.
+_EXTRA_UNIT_ACTIVATIONS = {"step": (F.step, "step"), "identity": (lambda z: z, "id")}
+
+
+def _unit_activation(name: str):
+    """(function, symbol) of an activation: the registry's (σ for sigmoid...), step or identity."""
+    if name in _EXTRA_UNIT_ACTIVATIONS:
+        return _EXTRA_UNIT_ACTIVATIONS[name]
+    try:
+        act = F.get_activation(name)
+    except ValueError:
+        known = [*F.ACTIVATIONS, *_EXTRA_UNIT_ACTIVATIONS]
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(known)}") from None
+    return act.fn, act.symbol.removesuffix("(z)")
+
 
 # How op nodes of a computation graph are labelled (nnlib's op names -> symbols).
 OP_SYMBOLS = {
@@ -265,12 +273,10 @@ def unit_diagram(
 
     With ``w``, ``b`` and ``x`` the diagram shows the example's numbers, z and y computed by
     nnlib (``F.linear`` and the activation); without them, the symbols (``n_inputs`` inputs,
-    3 by default). ``activation`` is one of sigmoid, tanh, relu, step, identity.
+    3 by default). ``activation``: a name in nnlib's registry (``F.ACTIVATIONS``), or "step"
+    (the perceptron's) or "identity" (none).
     """
-    if activation not in _UNIT_ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {activation!r}; choose one of {', '.join(_UNIT_ACTIVATIONS)}"
-        )
+    fn, symbol = _unit_activation(activation)
     numbers = w is not None or b is not None or x is not None
     if numbers:
         if w is None or b is None or x is None:
@@ -284,7 +290,6 @@ def unit_diagram(
         if n_inputs is not None and n_inputs != w_arr.size:
             raise ValueError(f"n_inputs = {n_inputs} but w has {w_arr.size} values")
         n = w_arr.size
-        fn, symbol = _UNIT_ACTIVATIONS[activation]
         # z = x W^T + b with W the 1 x n matrix [w]: nnlib's linear layer with one unit
         z = float(F.linear(Tensor(x_arr), Tensor(w_arr[None, :]), Tensor(np.array([b]))).data[0])
         y = float(fn(z))
@@ -292,7 +297,6 @@ def unit_diagram(
         n = 3 if n_inputs is None else int(n_inputs)
         if n < 1:
             raise ValueError(f"n_inputs must be at least 1, got {n_inputs}")
-        symbol = _UNIT_ACTIVATIONS[activation][1]
     if n > 8:
         raise ValueError(f"a unit diagram shows up to 8 inputs, got {n}")
 

@@ -18,10 +18,10 @@ without a kernel (ipywidgets observers fire synchronously).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import ipywidgets as widgets
 import numpy as np
@@ -32,7 +32,6 @@ from ..tensor import Tensor
 from .canvas import ACCENT, LINE_COLORS, LiveWidget, figure, float_slider, style_axes, styled
 
 __all__ = [
-    "Activation",
     "ACTIVATIONS",
     "LEAKY_SLOPE",
     "WORKED_EXAMPLE",
@@ -55,44 +54,26 @@ LEAKY_SLOPE = 0.1
 WORKED_EXAMPLE = {"w": (0.2, 0.3, 0.9), "b": 0.5, "x": (0.5, 0.6, 0.1)}
 
 
-@dataclass(frozen=True)
-class Activation:
-    """An activation as the figures need it: nnlib's function, its derivative, and labels."""
-
-    name: str  # key, e.g. "leaky_relu"
-    label: str  # for titles and legends, e.g. "leaky ReLU (α = 0.1)"
-    symbol: str  # how the output is written in the readouts, e.g. "σ(z)"
-    f: Callable
-    f_prime: Callable
-
-
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a
-    for a in [
-        Activation("sigmoid", "sigmoid", "σ(z)", F.sigmoid, F.sigmoid_prime),
-        Activation("tanh", "tanh", "tanh(z)", F.tanh, F.tanh_prime),
-        Activation("relu", "ReLU", "ReLU(z)", F.relu, F.relu_prime),
-        Activation(
-            "leaky_relu",
-            f"leaky ReLU (α = {LEAKY_SLOPE})",
-            "LeakyReLU(z)",
-            functools.partial(F.leaky_relu, slope=LEAKY_SLOPE),
-            functools.partial(F.leaky_relu_prime, slope=LEAKY_SLOPE),
-        ),
-        Activation("hardtanh", "hard tanh", "HardTanh(z)", F.hardtanh, F.hardtanh_prime),
-        Activation("swish", "swish", "swish(z)", F.swish, F.swish_prime),
-    ]
-}
+def _as_drawn(act: F.Activation) -> F.Activation:
+    """An activation of nnlib's registry as these figures show it: the registry's own entry,
+    except leaky ReLU, drawn with slope LEAKY_SLOPE."""
+    if act.name != "leaky_relu":
+        return act
+    return dataclasses.replace(
+        act,
+        fn=functools.partial(F.leaky_relu, slope=LEAKY_SLOPE),
+        prime=functools.partial(F.leaky_relu_prime, slope=LEAKY_SLOPE),
+        label=f"{act.label} (α = {LEAKY_SLOPE})",
+    )
 
 
-def get_activation(name: str) -> Activation:
-    """The :class:`Activation` called ``name``; a clear error for unknown names."""
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
-        ) from None
+# nnlib's one activation registry (F.ACTIVATIONS), in its order, as the figures draw it.
+ACTIVATIONS: dict[str, F.Activation] = {name: _as_drawn(act) for name, act in F.ACTIVATIONS.items()}
+
+
+def get_activation(name: str) -> F.Activation:
+    """``F.get_activation(name)`` as the figures draw it (same error for unknown names)."""
+    return _as_drawn(F.get_activation(name))
 
 
 def _check_range(z_range: Sequence[float]) -> tuple[float, float]:
@@ -122,8 +103,8 @@ def plot_activation(
     fig = figure((7.0, 2.6))
     ax_f, ax_d = fig.subplots(1, 2)
     for ax, values, title in [
-        (ax_f, act.f(z), f"{act.label}: f(z)"),
-        (ax_d, act.f_prime(z), "its derivative f′(z)"),
+        (ax_f, act.fn(z), f"{act.label}: f(z)"),
+        (ax_d, act.prime(z), "its derivative f′(z)"),
     ]:
         style_axes(ax, zero_lines=True)
         ax.plot(z, values, color=LINE_COLORS[0] if ax is ax_f else LINE_COLORS[1], lw=2)
@@ -131,8 +112,8 @@ def plot_activation(
         ax.set_xlabel("z")
     if len(mark):
         m = np.asarray(mark, dtype=float)
-        ax_f.plot(m, act.f(m), "o", color="k", ms=5)
-        ax_d.plot(m, act.f_prime(m), "o", color="k", ms=5)
+        ax_f.plot(m, act.fn(m), "o", color="k", ms=5)
+        ax_d.plot(m, act.prime(m), "o", color="k", ms=5)
     return fig
 
 
@@ -149,9 +130,9 @@ def plot_derivatives(
     m = np.asarray(mark, dtype=float)
     for i, name in enumerate(names):
         act = get_activation(name)
-        ax.plot(z, act.f_prime(z), color=LINE_COLORS[i], lw=2, label=f"{act.label}′(z)")
+        ax.plot(z, act.prime(z), color=LINE_COLORS[i], lw=2, label=f"{act.label}′(z)")
         if m.size:
-            ax.plot(m, act.f_prime(m), "o", color=LINE_COLORS[i], ms=5)
+            ax.plot(m, act.prime(m), "o", color=LINE_COLORS[i], ms=5)
     ax.set_xlabel("z")
     ax.set_ylabel("f′(z)")
     ax.legend(loc="upper left", frameon=False)
@@ -260,11 +241,11 @@ class NeuronExplorer(LiveWidget):
         half = self.Z_VIEW
         while abs(z) > half - 0.5:
             half += self.Z_VIEW
-        r = {"activation": act.name, "w": w, "x": x, "b": b, "z": z, "y": float(act.f(z))}
+        r = {"activation": act.name, "w": w, "x": x, "b": b, "z": z, "y": float(act.fn(z))}
         r["half"] = half
         if self._view != (act.name, half):
             grid = np.linspace(-half, half, 401)
-            r["curve"] = (grid, act.f(grid))
+            r["curve"] = (grid, act.fn(grid))
         return r
 
     def draw(self, r: dict) -> None:
@@ -360,8 +341,8 @@ class ActivationGallery(LiveWidget):
         for col, act in enumerate(ACTIVATIONS.values()):
             ax_f, ax_d = axes[0, col], axes[1, col]
             for ax, values, color in [
-                (ax_f, act.f(grid), LINE_COLORS[0]),
-                (ax_d, act.f_prime(grid), LINE_COLORS[1]),
+                (ax_f, act.fn(grid), LINE_COLORS[0]),
+                (ax_d, act.prime(grid), LINE_COLORS[1]),
             ]:
                 style_axes(ax, zero_lines=True)
                 ax.plot(grid, values, color=color, lw=1.8)
@@ -380,9 +361,7 @@ class ActivationGallery(LiveWidget):
     def compute(self) -> dict:
         """Every activation and derivative at z, from nnlib."""
         z = float(self.z_slider.value)
-        values = {
-            act.name: (float(act.f(z)), float(act.f_prime(z))) for act in ACTIVATIONS.values()
-        }
+        values = {act.name: (float(act.fn(z)), float(act.prime(z))) for act in ACTIVATIONS.values()}
         return {"z": z, "values": values}
 
     def draw(self, r: dict) -> None:
