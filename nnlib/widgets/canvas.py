@@ -699,7 +699,7 @@ class LossCurves:
         ax.set(xlabel=xlabel, ylabel=ylabel)
         style_axes(ax)
         if len(names) > 1:
-            ax.legend(loc="upper right")
+            ax.legend(loc="best")
         self.artists = list(self.lines.values())
         self._limits: tuple | None = None
 
