@@ -507,6 +507,8 @@ class LiveWidget(widgets.VBox):
             f"{self.alt_base} The current setting failed ({self.error}); the figure still "
             "shows the last setting that worked."
         )
+        if self.canvas.full_draws == 0:  # failed from the start: show the empty axes at least
+            self.canvas.render()
 
     def timings(self) -> dict[str, float]:
         """Median wall and CPU time (ms) of the recorded updates, and how many there were."""

@@ -249,6 +249,16 @@ def test_model_errors_show_in_the_readout_and_the_widget_recovers():
     assert w.result["lr"] == 0.2
 
 
+def test_a_widget_that_fails_from_the_start_still_shows_its_axes():
+    class Broken(Divergent):
+        def compute(self):
+            raise ValueError("no data yet")
+
+    w = Broken()
+    assert w.error == "ValueError: no data yet" and w.result == {}
+    assert bytes(w.canvas.image.value).startswith(b"\x89PNG")
+
+
 def test_bugs_are_not_swallowed():
     w = Divergent()
     with pytest.raises(TypeError, match="a bug"):
