@@ -45,6 +45,7 @@ __all__ = [
     "AddK",
     "KneserNey",
     "perplexity",
+    "continuation_counts",
     "tune_add_k",
     "FeedforwardLM",
     "LMConfig",
@@ -57,11 +58,16 @@ __all__ = [
     "parameter_counts",
     "multiply_adds",
     "nearest_neighbours",
+    "context_ids",
+    "next_word_table",
     "adjust",
     "top_k",
     "sample_next",
     "generate",
     "detokenize",
+    "next_logits_fn",
+    "sample_text",
+    "temperature_table",
 ]
 
 EOS = "</s>"  # the end of a speech; also the context before the first word of a text
@@ -507,6 +513,15 @@ class KneserNey(NGramLM):
         return f"KneserNey(order={self.order}, discount={self.discount!r})"
 
 
+def continuation_counts(ids: Sequence[int], V: int) -> tuple[np.ndarray, np.ndarray]:
+    """(c(w), N1+(. w)) for every word id: how often w occurs in the stream, and after how many
+    different words it occurs (book: 5.2, the intuition behind Kneser-Ney)."""
+    ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+    counts = np.bincount(ids, minlength=V).astype(np.int64)
+    pairs = np.unique(ids[:-1] * V + ids[1:])
+    return counts, np.bincount(pairs % V, minlength=V).astype(np.int64)
+
+
 def perplexity(probs: Any) -> float:
     """PP = exp(-(1/T) sum_t log P(w_t | h_t)) from the T probabilities the model gave (5.3).
 
@@ -832,6 +847,54 @@ def nearest_neighbours(E: Any, vocab: Vocab, word: str, k: int = 5) -> list[tupl
     return [(vocab.token(j), float(sims[j])) for j in order]
 
 
+# ====================================================================== looking inside
+def context_ids(vocab: Vocab, text: str, n: int) -> tuple[np.ndarray, list[str]]:
+    """The last ``n`` token ids of ``text`` (``</s>`` in front when it is shorter), and the tokens
+    as the model sees them (unknown words shown as ``<unk>``)."""
+    ids = vocab.encode(tokenize(text))[-n:] if n else np.empty(0, dtype=np.int64)
+    pad = np.full(n - len(ids), vocab[EOS], dtype=np.int64)
+    ids = np.concatenate([pad, ids]).astype(np.int64)
+    return ids, vocab.decode(ids)
+
+
+def next_word_table(
+    model: FeedforwardLM, kn: NGramLM, vocab: Vocab, text: str, k: int = 10, probe: str = ""
+) -> dict[str, Any]:
+    """What the neural LM and an n-gram model predict after ``text``: each one's top ``k``
+    words with probabilities, the context each one actually uses, and (optionally) both
+    models' probability and rank for one ``probe`` word (book: 5.6, the next-word explorer)."""
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    words = tokenize(text)
+    unknown = [w for w in words if w not in vocab]
+    nn_ids, nn_ctx = context_ids(vocab, text, model.context)
+    kn_ids, kn_ctx = context_ids(vocab, text, kn.order - 1)
+    p_nn = next_word_probs(model, nn_ids)
+    p_kn = kn.distribution(kn_ids)
+    out: dict[str, Any] = {
+        "text": text,
+        "neural_context": nn_ctx,
+        "kn_context": kn_ctx,
+        "unknown": unknown,
+        "neural": top_k(p_nn, k, vocab),
+        "kn": top_k(p_kn, k, vocab),
+        "probe": None,
+    }
+    probe = probe.strip().lower()
+    if probe:
+        if probe not in vocab:
+            raise ValueError(f"{probe!r} is not in the {len(vocab):,}-word vocabulary")
+        i = vocab[probe]
+        out.update(
+            probe=probe,
+            probe_neural=float(p_nn[i]),
+            probe_kn=float(p_kn[i]),
+            probe_rank_neural=int(np.sum(p_nn > p_nn[i])) + 1,
+            probe_rank_kn=int(np.sum(p_kn > p_kn[i])) + 1,
+        )
+    return out
+
+
 # ====================================================================== generation
 def adjust(logits: Any, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
     """Sampling probabilities from logits: p_i proportional to exp(z_i / T), only the top k kept.
@@ -897,6 +960,78 @@ def generate(
     return out
 
 
+def next_logits_fn(model: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """A function history -> log-probabilities (or logits) of the next word, for either kind of
+    model: an :class:`NGramLM` (the last order - 1 ids) or a :class:`FeedforwardLM`."""
+    if isinstance(model, NGramLM):
+        n = model.order - 1
+
+        def ngram_logits(history: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore"):  # log 0 = -inf: never sampled
+                return np.log(model.distribution(history[len(history) - n :] if n else []))
+
+        return ngram_logits
+
+    def neural_logits(history: np.ndarray) -> np.ndarray:
+        ids = np.asarray(history[len(history) - model.context :], dtype=np.int64)[None, :]
+        was_training = model.training
+        model.eval()
+        try:
+            with no_grad():
+                return model(ids).data[0].astype(np.float64)
+        finally:
+            model.train(was_training)
+
+    return neural_logits
+
+
+def sample_text(
+    model: Any,
+    vocab: Vocab,
+    prompt: str,
+    n_tokens: int = 30,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    seed: int = 0,
+) -> list[str]:
+    """``n_tokens`` tokens sampled after ``prompt`` from either kind of model (book: 5.7).
+
+    The prompt is tokenised (unknown words become ``<unk>``) after a ``</s>``, as if it began a
+    speech; the same ``seed`` gives the same text.
+    """
+    history = np.concatenate([np.full(3, vocab[EOS]), vocab.encode(tokenize(prompt))])
+    ids = generate(
+        next_logits_fn(model),
+        history,
+        n_tokens,
+        temperature=temperature,
+        top_k=top_k,
+        rng=seed,
+    )
+    return vocab.decode(ids)
+
+
+def temperature_table(
+    model: Any, vocab: Vocab, prompt: str, temperature: float, top_k: int | None, k: int = 12
+) -> dict[str, Any]:
+    """The next-word distribution after ``prompt`` before and after temperature and top-k: the
+    ``k`` most likely words, their probabilities p (T = 1, all words) and the sampling
+    probabilities q (book: 5.7, the generator)."""
+    history = np.concatenate([np.full(3, vocab[EOS]), vocab.encode(tokenize(prompt))])
+    z = next_logits_fn(model)(history)
+    p = adjust(z)
+    q = adjust(z, temperature, top_k)
+    idx = np.argsort(-p, kind="stable")[:k]
+    return {
+        "words": vocab.decode(idx),
+        "p": p[idx],
+        "q": q[idx],
+        "kept": int(np.sum(q > 0)),
+        "entropy_bits": float(-np.sum(q[q > 0] * np.log2(q[q > 0]))),
+    }
+
+
 _NO_SPACE_BEFORE = re.compile(r" ([,.;:!?)\]])")
 
 
@@ -914,3 +1049,150 @@ def detokenize(tokens: Iterable[str]) -> str:
     text = _NO_SPACE_BEFORE.sub(r"\1", text)
     text = re.sub(r"(^|\n)i\b", r"\1I", text)
     return re.sub(r" i\b", " I", text)
+
+
+# ====================================================================== cat gets fed, dog gets ___
+# A small artificial corpus for the slides' example (book: 5.6). Animals share the same
+# sentences; "gets ___" sentences name a different past participle for each thing, and only
+# the cat ever "gets fed". The dog never "gets" anything.
+_ANIMAL_SENTENCES = (
+    "the {a} sleeps on the mat .",
+    "the {a} sleeps on the sofa .",
+    "the {a} eats its food .",
+    "the {a} is hungry .",
+    "the {a} runs in the garden .",
+    "my {a} likes to play .",
+    "we love our {a} .",
+    "the {a} chases the ball .",
+)
+_THING_SENTENCES = (
+    "the {t} is outside .",
+    "we look at the {t} .",
+    "the {t} is new .",
+)
+_GETS = {  # thing -> what it gets
+    "cat": "fed",
+    "car": "washed",
+    "bike": "fixed",
+    "house": "painted",
+    "letter": "sent",
+    "bill": "paid",
+    "floor": "cleaned",
+}
+_GETS_SENTENCES = (
+    "i have to make sure that the {t} gets {p} .",
+    "the {t} gets {p} every week .",
+)
+_DOG_ONLY = ("the dog barks at night .", "a dog barks .", "the dog digs a hole .")
+
+
+def pet_sentences(n: int, *, shared: bool, seed: int = 0) -> list[str]:
+    """``n`` sentences of the cat-and-dog corpus, drawn with ``seed`` (book: 5.6).
+
+    With ``shared`` the dog appears in all the cat's everyday sentences ("the dog is hungry",
+    "we love our dog"); without it (the control), the dog only barks and digs, sentences no other
+    word shares. Either way "the cat gets fed" is there and "the dog gets" never is.
+    """
+    rng = as_rng(seed)
+    animals = ("cat", "dog") if shared else ("cat",)
+    things = [t for t in _GETS if t != "cat"]
+    out = []
+    for _ in range(n):
+        kind = rng.random()
+        if kind < 0.45:
+            s = _ANIMAL_SENTENCES[rng.integers(len(_ANIMAL_SENTENCES))]
+            s = s.format(a=animals[rng.integers(len(animals))])
+        elif kind < 0.6:
+            s = _THING_SENTENCES[rng.integers(len(_THING_SENTENCES))]
+            s = s.format(t=things[rng.integers(len(things))])
+        elif kind < 0.9:
+            t = list(_GETS)[rng.integers(len(_GETS))]
+            s = _GETS_SENTENCES[rng.integers(len(_GETS_SENTENCES))].format(t=t, p=_GETS[t])
+        else:
+            s = _DOG_ONLY[rng.integers(len(_DOG_ONLY))]
+        out.append(s)
+    return out
+
+
+def pet_corpus(n: int = 3000, *, shared: bool = True, seed: int = 0) -> LMCorpus:
+    """The cat-and-dog corpus as an :class:`LMCorpus` (one sentence per "speech").
+
+    Train, valid and test are drawn with different seeds from the same sentence generator.
+    """
+    train = pet_sentences(n, shared=shared, seed=seed)
+    vocab = Vocab.build([tokenize(s) for s in train], specials=(UNK, EOS))
+    streams = [
+        speech_stream(["\n\n".join(pet_sentences(m, shared=shared, seed=seed + i))], vocab)
+        for i, m in ((0, n), (1, n // 10), (2, n // 10))
+    ]
+    return LMCorpus(vocab, *streams)
+
+
+@dataclass
+class PetExperiment:
+    """P(fed | ... the dog gets) under Kneser-Ney and under neural LMs trained from several seeds.
+
+    ``p_kn[name]`` and ``p_neural[name]`` (one value per seed) for the test contexts ``CONTEXTS``
+    ("the cat gets", "the dog gets", "the car gets"); ``neighbours`` holds each seed's nearest
+    words to "dog" in the learned E.
+    """
+
+    shared: bool
+    corpus: LMCorpus
+    kn: KneserNey
+    models: list[FeedforwardLM]
+    p_kn: dict[str, float]
+    p_neural: dict[str, np.ndarray]
+    neighbours: list[list[tuple[str, float]]]
+
+
+PET_CONTEXTS = {
+    "the cat gets": "that the cat gets",
+    "the dog gets": "that the dog gets",
+    "the car gets": "that the car gets",
+}
+PET_CONFIG = LMConfig(
+    context=3,
+    d=16,
+    hidden=64,
+    dropout=0.0,
+    emb_std=0.1,
+    lr=1e-2,
+    batch_size=64,
+    steps=800,
+    lr_drop_at=1.0,
+)
+
+
+def pet_experiment(
+    *, shared: bool, seeds: Sequence[int] = (0, 1, 2), config: LMConfig = PET_CONFIG
+) -> PetExperiment:
+    """Train KN (trigram) and the feedforward LM on the cat-and-dog corpus; ask both for "fed".
+
+    The neural LM is trained once per seed (the corpus is the same; only the initial weights and
+    the order of the minibatches change), so the result is not one lucky run.
+    """
+    corpus = pet_corpus(shared=shared)
+    kn = KneserNey(3, discount=0.75).fit(corpus.train, corpus.V, pad_id=corpus.eos_id)
+    fed = corpus.vocab["fed"]
+    models, neighbours = [], []
+    p_neural: dict[str, list[float]] = {k: [] for k in PET_CONTEXTS}
+    for seed in seeds:
+        run = train_lm(corpus, LMConfig(**{**asdict(config), "seed": int(seed)}))
+        models.append(run.model)
+        neighbours.append(nearest_neighbours(run.model.E, corpus.vocab, "dog", 3))
+        for name, text in PET_CONTEXTS.items():
+            p_neural[name].append(next_word_probs(run.model, corpus.encode(text))[fed])
+    p_kn = {
+        name: float(kn.distribution(corpus.encode(text))[fed])
+        for name, text in PET_CONTEXTS.items()
+    }
+    return PetExperiment(
+        shared,
+        corpus,
+        kn,
+        models,
+        p_kn,
+        {k: np.array(v) for k, v in p_neural.items()},
+        neighbours,
+    )

@@ -17,7 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nnlib import functional as F
 from nnlib.chapters import lm
+from nnlib.gradcheck import numerical_grad
 from nnlib.text import Vocab
 
 # A five-word vocabulary for the hand computations: <unk>=0, </s>=1, a=2, b=3, c=4.
@@ -330,3 +332,325 @@ def _tiny_corpus() -> lm.LMCorpus:
         lm.speech_stream(texts[1:], vocab),
         lm.speech_stream(texts[1:], vocab),
     )
+
+
+def test_continuation_counts_by_hand():
+    # "a b a b a c </s>": a occurs 3 times, after b twice -> 1 distinct predecessor (b);
+    # b after a (1), c after a (1), </s> after c (1).
+    counts, cont = lm.continuation_counts(TINY, V5)
+    assert counts.tolist() == [0, 1, 3, 2, 1]
+    assert cont.tolist() == [0, 1, 1, 1, 1]
+
+
+# ====================================================================== the corpus
+def test_speech_stream_ends_every_speech_with_eos():
+    vocab = Vocab(["a", "b"], specials=("<unk>", lm.EOS))
+    ids = lm.speech_stream(["a b\n\nb zzz", "a"], vocab)
+    assert vocab.decode(ids) == ["a", "b", lm.EOS, "b", "<unk>", lm.EOS, "a", lm.EOS]
+    with pytest.raises(ValueError, match="no tokens"):
+        lm.speech_stream(["", "\n\n"], vocab)
+
+
+def test_corpus_windows_score_every_token_once():
+    corpus = _tiny_corpus()
+    for n in (1, 2, 3):
+        ctx, tgt = corpus.windows("train", n)
+        assert ctx.shape == (len(corpus.train), n)
+        np.testing.assert_array_equal(tgt, corpus.train)
+        # the first target's history is </s> padding; later rows slide by one token
+        assert np.all(ctx[0] == corpus.eos_id)
+        np.testing.assert_array_equal(ctx[n:, -1], corpus.train[n - 1 : -1])
+    with pytest.raises(ValueError, match="unknown split"):
+        corpus.split("dev")
+
+
+@pytest.mark.slow
+def test_shakespeare_corpus_matches_the_data_card():
+    corpus = lm.shakespeare_corpus(5000)
+    assert corpus.V == 5000
+    assert corpus.vocab.token(0) == "<unk>" and corpus.vocab.token(1) == lm.EOS
+    # one </s> per speech: the data card's speech counts
+    speeches = {"train": 26_758, "valid": 2_324, "test": 2_319}
+    for split, n in speeches.items():
+        assert np.sum(corpus.split(split) == corpus.eos_id) == pytest.approx(n, rel=0.005)
+    assert 0 < corpus.oov_rate("test") < 0.1
+
+
+# ====================================================================== the neural LM
+def _small_model(V=11, dtype=np.float64, **kw):
+    return lm.FeedforwardLM(V, context=3, d=4, hidden=5, rng=0, dtype=dtype, **kw)
+
+
+def test_forward_is_the_slides_equations():
+    m = _small_model(emb_std=0.5)
+    ids = np.array([[1, 2, 3], [10, 10, 0]])
+    E, W, b, U, c = m.E.data, m.W.data, m.hidden.b.data, m.U.data, m.output.b.data
+    for row, z in zip(ids, m(ids).data):
+        e = np.concatenate([E[row[0]], E[row[1]], E[row[2]]])  # [E x_t-3; E x_t-2; E x_t-1]
+        h = np.tanh(W @ e + b)
+        np.testing.assert_allclose(z, U @ h + c, rtol=1e-12)
+    # one-hot x times E picks the row: E^T x (the slides' "E x" needs the transpose)
+    x = np.eye(11)[3]
+    np.testing.assert_allclose(E.T @ x, E[3])
+
+
+def test_parameter_counts():
+    counts = lm.parameter_counts(5000, 3, 64, 200)
+    # by hand: E 5000*64, W 200*192, b 200, U 5000*200, c 5000
+    assert counts == {"E": 320_000, "W": 38_400, "b": 200, "U": 1_000_000, "c": 5_000}
+    m = lm.FeedforwardLM(50, context=2, d=3, hidden=7, rng=0)
+    assert sum(lm.parameter_counts(50, 2, 3, 7).values()) == m.num_parameters()
+    assert lm.multiply_adds(5000, 3, 64, 200) == {"W e": 38_400, "U h": 1_000_000}
+
+
+def test_gradients_match_finite_differences():
+    m = _small_model(emb_std=0.5)
+    ids = np.array([[1, 2, 3], [3, 3, 1], [0, 5, 9]])
+    y = np.array([4, 0, 10])
+    loss = F.cross_entropy(m(ids), y)
+    m.zero_grad()
+    loss.backward()
+    for name, p in m.named_parameters():
+
+        def f(x, p=p):
+            old = p.data.copy()
+            p.data[...] = x
+            try:
+                return F.cross_entropy(m(ids), y).item()
+            finally:
+                p.data[...] = old
+
+        numeric = numerical_grad(f, p.data.copy())
+        np.testing.assert_allclose(p.grad, numeric, atol=1e-7, err_msg=name)
+
+
+def test_next_word_probs_and_perplexity_agree():
+    m = _small_model()
+    ctx = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    tgt = np.array([0, 1, 2])
+    probs = np.array([lm.next_word_probs(m, c) for c in ctx])
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    p = lm.target_probs(m, ctx, tgt, batch_size=2)
+    np.testing.assert_allclose(p, probs[np.arange(3), tgt])
+    loss = F.cross_entropy(m(ctx), tgt).item()  # perplexity = exp(cross-entropy)
+    assert lm.lm_perplexity(m, ctx, tgt) == pytest.approx(np.exp(loss))
+    assert lm.lm_perplexity(m, ctx, tgt) == pytest.approx(lm.perplexity(p))
+
+
+def test_dropout_only_while_training():
+    m = _small_model(dropout=0.5)
+    ids = np.array([[1, 2, 3]] * 4)
+    m.eval()
+    a, b = m(ids).data, m(ids).data
+    np.testing.assert_array_equal(a, b)
+    m.train()
+    assert not np.allclose(m(ids).data, a)
+    # evaluation helpers switch dropout off and restore the mode
+    lm.next_word_probs(m, [1, 2, 3])
+    assert m.training
+
+
+def test_model_errors_are_clear():
+    with pytest.raises(ValueError, match="hidden must be a positive integer"):
+        lm.FeedforwardLM(10, hidden=0)
+    with pytest.raises(ValueError, match=r"expected ids of shape \(N, 3\)"):
+        _small_model()(np.array([1, 2, 3]))
+    with pytest.raises(ValueError, match="unknown activation"):
+        lm.FeedforwardLM(10, activation="cubic")
+
+
+def test_train_lm_is_deterministic_and_follows_its_schedule():
+    corpus = _tiny_corpus()
+    config = lm.LMConfig(d=4, hidden=8, steps=12, batch_size=4, lr_drop_at=0.5, lr=0.01)
+    valid = corpus.windows("valid", 3)
+    a = lm.train_lm(corpus, config, valid=valid, valid_every=5)
+    b = lm.train_lm(corpus, config)
+    assert len(a.step_loss) == 12
+    np.testing.assert_array_equal(a.step_loss, b.step_loss)
+    for (_, p), (_, q) in zip(a.model.named_parameters(), b.model.named_parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    assert a.valid_steps == [5, 10, 12]
+    assert a.valid_ppl[-1] == pytest.approx(lm.lm_perplexity(a.model, *valid))
+    assert not a.model.training  # fit leaves the model in evaluation mode
+    other = lm.train_lm(corpus, lm.LMConfig(**{**config.__dict__, "seed": 1}))
+    assert not np.array_equal(other.step_loss, a.step_loss)
+
+
+def test_learning_rate_drops_once(monkeypatch):
+    corpus = _tiny_corpus()
+    seen = []
+
+    class Spy:
+        def on_step_end(self, state):
+            seen.append(state.optimizer.lr)
+
+    config = lm.LMConfig(d=4, hidden=8, steps=10, batch_size=4, lr=0.01, lr_drop_at=0.6)
+    lm.train_lm(corpus, config, callbacks=[Spy()])
+    # the drop happens at the end of step 6 (60% of 10): steps 7-10 use lr / 3
+    assert seen[:5] == [0.01] * 5 and seen[5:] == pytest.approx([0.01 / 3] * 5)
+
+
+def test_training_lowers_the_loss():
+    corpus = lm.pet_corpus(600)
+    run = lm.train_lm(corpus, lm.PET_CONFIG)
+    first, last = run.step_loss[:20].mean(), run.step_loss[-50:].mean()
+    assert last < 0.5 * first
+    ctx, tgt = corpus.windows("valid", 3)
+    uniform = corpus.V  # a uniform guess has perplexity |V|
+    assert lm.lm_perplexity(run.model, ctx, tgt) < uniform / 5
+
+
+def test_config_hash_tracks_settings_and_code_version(monkeypatch):
+    a = lm.config_hash(lm.LMConfig())
+    assert a == lm.config_hash(lm.LMConfig())
+    assert a != lm.config_hash(lm.LMConfig(dropout=0.2))
+    monkeypatch.setattr(lm, "TRAINING_CODE_VERSION", lm.TRAINING_CODE_VERSION + 1)
+    assert a != lm.config_hash(lm.LMConfig())
+
+
+# ====================================================================== mixtures
+@given(
+    p=st.lists(st.floats(0.01, 1.0), min_size=3, max_size=20),
+    q=st.lists(st.floats(0.01, 1.0), min_size=3, max_size=20),
+)
+def test_tuned_mixture_is_at_least_as_good_as_either_model(p, q):
+    n = min(len(p), len(q))
+    p, q = np.array(p[:n]), np.array(q[:n])
+    lam, ppl = lm.tune_mixture(p, q)
+    assert 0 <= lam <= 1
+    assert ppl <= min(lm.perplexity(p), lm.perplexity(q)) + 1e-9
+    assert ppl == pytest.approx(lm.perplexity(lam * p + (1 - lam) * q))
+
+
+# ====================================================================== generation
+def test_adjust_temperature_and_top_k():
+    z = np.array([2.0, 1.0, 0.0, -1.0])
+    np.testing.assert_allclose(lm.adjust(z), np.exp(z) / np.exp(z).sum())
+    # T = 0.5 is softmax(2 z)
+    np.testing.assert_allclose(lm.adjust(z, 0.5), np.exp(2 * z) / np.exp(2 * z).sum())
+    cold = lm.adjust(z, 0.01)
+    assert cold[0] == pytest.approx(1.0)
+    hot = lm.adjust(z, 100.0)
+    np.testing.assert_allclose(hot, 0.25, atol=0.01)
+    top2 = lm.adjust(z, 1.0, top_k=2)
+    np.testing.assert_allclose(top2, [np.e / (np.e + 1), 1 / (np.e + 1), 0, 0])
+    # log-probabilities with -inf (an n-gram's zeros) are fine
+    logp = np.array([np.log(0.5), np.log(0.5), -np.inf])
+    np.testing.assert_allclose(lm.adjust(logp, 2.0), [0.5, 0.5, 0.0])
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        lm.adjust(z, 0.0)
+    with pytest.raises(ValueError, match="top_k must be a positive integer"):
+        lm.adjust(z, 1.0, top_k=0)
+
+
+def test_sampling_follows_the_distribution():
+    p = np.array([0.5, 0.2, 0.2, 0.1, 0.0])
+    rng = np.random.default_rng(123)
+    draws = np.array([lm.sample_next(p, rng) for _ in range(20_000)])
+    freq = np.bincount(draws, minlength=5) / len(draws)
+    # 20,000 draws: each frequency within 5 standard errors of its probability
+    se = np.sqrt(p * (1 - p) / len(draws))
+    assert np.all(np.abs(freq - p) <= 5 * se + 1e-12)
+    assert freq[4] == 0
+
+
+def test_generate_is_seeded_and_stops():
+    def logits(history):  # a "model" that always prefers the id after the last one
+        z = np.full(5, -5.0)
+        z[(history[-1] + 1) % 5] = 5.0
+        return z
+
+    a = lm.generate(logits, [0], 8, temperature=0.5, rng=3)
+    assert a == lm.generate(logits, [0], 8, temperature=0.5, rng=3)
+    assert a[:4] == [1, 2, 3, 4]
+    assert lm.generate(logits, [0], 8, temperature=0.1, stop=3, rng=0) == [1, 2, 3]
+
+
+def test_detokenize():
+    assert lm.detokenize(["i", "love", "thee", ",", "my", "lord", "!", lm.EOS, "ay", "."]) == (
+        "I love thee, my lord!\nay."
+    )
+
+
+def test_sample_text_from_both_kinds_of_model():
+    corpus = lm.pet_corpus(400)
+    kn = lm.KneserNey(3, 0.75).fit(corpus.train, corpus.V, pad_id=corpus.eos_id)
+    model = lm.train_lm(corpus, lm.LMConfig(**{**lm.PET_CONFIG.__dict__, "steps": 50})).model
+    for m in (kn, model):
+        a = lm.sample_text(m, corpus.vocab, "the cat", 12, temperature=0.7, seed=1)
+        assert a == lm.sample_text(m, corpus.vocab, "the cat", 12, temperature=0.7, seed=1)
+        assert len(a) == 12 and all(w in corpus.vocab for w in a)
+    # top_k = 1 is greedy: always the most probable next word
+    greedy = lm.sample_text(kn, corpus.vocab, "the cat gets", 1, top_k=1, seed=5)
+    p = kn.distribution(corpus.encode("cat gets"))
+    assert greedy == [corpus.vocab.token(int(np.argmax(p)))]
+    t = lm.temperature_table(model, corpus.vocab, "the cat", 0.5, 3, k=5)
+    # the three kept words are the three most probable ones: all of q is on them
+    assert t["kept"] == 3 and t["q"].sum() == pytest.approx(1.0) and np.all(t["q"][3:] == 0)
+    p = lm.next_word_probs(model, corpus.vocab.encode([lm.EOS, "the", "cat"]))
+    np.testing.assert_allclose(t["p"], np.sort(p)[::-1][:5])
+
+
+# ====================================================================== cat gets fed
+@pytest.fixture(scope="module")
+def pets():
+    seeds = (0, 1, 2)
+    return lm.pet_experiment(shared=True, seeds=seeds), lm.pet_experiment(shared=False, seeds=seeds)
+
+
+def test_pet_corpus_never_says_dog_gets():
+    for shared in (True, False):
+        text = " ".join(lm.pet_sentences(3000, shared=shared, seed=0))
+        assert "cat gets fed" in text and "dog gets" not in text
+        assert ("the dog is hungry" in text) == shared
+
+
+def test_neural_lm_predicts_fed_for_the_dog_only_when_it_shares_the_cats_company(pets):
+    shared, control = pets
+    # Kneser-Ney has never seen "dog gets": it backs off to "gets ___", the same in both corpora
+    assert shared.p_kn["the dog gets"] < 0.1 and control.p_kn["the dog gets"] < 0.1
+    assert shared.p_kn["the cat gets"] > 0.9
+    # the neural LM transfers "fed" from the cat to the dog, for every seed...
+    assert np.all(shared.p_neural["the dog gets"] > 0.5)
+    assert np.all(shared.p_neural["the dog gets"] > 10 * shared.p_kn["the dog gets"])
+    # ... but not to the car, and not when the dog never shares the cat's sentences
+    assert np.all(shared.p_neural["the car gets"] < 0.05)
+    assert np.all(control.p_neural["the dog gets"] < 0.2)
+
+
+def test_cat_and_dog_embeddings_are_closer_when_they_share_contexts(pets):
+    shared, control = pets
+
+    def cos(model, vocab):
+        a, b = model.E.data[vocab["cat"]], model.E.data[vocab["dog"]]
+        return a @ b / np.linalg.norm(a) / np.linalg.norm(b)
+
+    s = [cos(m, shared.corpus.vocab) for m in shared.models]
+    c = [cos(m, control.corpus.vocab) for m in control.models]
+    assert min(s) > max(c)
+
+
+def test_nearest_neighbours():
+    vocab = Vocab(["a", "b", "c", "d"], specials=("<unk>",))
+    E = np.array([[9.0, 9.0], [1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [-1.0, 0.0]])
+    got = lm.nearest_neighbours(E, vocab, "a", 3)
+    assert [w for w, _ in got] == ["b", "c", "d"]  # <unk> is skipped though it is closest
+    assert got[0][1] == pytest.approx(0.9 / np.hypot(0.9, 0.1))
+    with pytest.raises(KeyError, match="not in the vocabulary"):
+        lm.nearest_neighbours(E, vocab, "zebra")
+
+
+def test_next_word_table(pets):
+    shared, _ = pets
+    model, kn, vocab = shared.models[0], shared.kn, shared.corpus.vocab
+    t = lm.next_word_table(model, kn, vocab, "zebra dog gets", k=4, probe="fed")
+    assert t["neural_context"] == ["<unk>", "dog", "gets"] and t["kn_context"] == ["dog", "gets"]
+    assert t["unknown"] == ["zebra"]
+    assert len(t["neural"]) == 4 and t["neural"][0][0] == "fed"
+    assert t["probe_neural"] == pytest.approx(t["neural"][0][1]) and t["probe_rank_neural"] == 1
+    p = kn.distribution(vocab.encode(["dog", "gets"]))
+    assert t["probe_kn"] == pytest.approx(p[vocab["fed"]])
+    short = lm.next_word_table(model, kn, vocab, "", k=3)
+    assert short["neural_context"] == [lm.EOS] * 3
+    with pytest.raises(ValueError, match="not in the"):
+        lm.next_word_table(model, kn, vocab, "the", probe="zebra")
