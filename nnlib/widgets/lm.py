@@ -72,6 +72,14 @@ class _WordBars:
         ax.set_title(title)
         self.artists = [*self.bars, *self.words, *self.values]
 
+    def show_rows(self, k: int) -> bool:
+        """Fit the y range to ``k`` bars; True if it changed (the background must be redrawn)."""
+        lim = (k - 0.5, -0.5)
+        if tuple(self.ax.get_ylim()) == lim:
+            return False
+        self.ax.set_ylim(*lim)
+        return True
+
     def set(self, pairs: Sequence[tuple[str, float]], highlight: str | None = None) -> None:
         for i in range(self.n):
             if i < len(pairs):
@@ -141,6 +149,9 @@ class NextWordExplorer(LiveWidget):
         )
 
     def draw(self, r: dict) -> None:
+        k = len(r["neural"])
+        if self.nn_bars.show_rows(k) | self.kn_bars.show_rows(k):
+            self.canvas.invalidate()  # a new number of rows: the axes are background
         self.nn_bars.set(r["neural"], r["probe"])
         self.kn_bars.set(r["kn"], r["probe"])
         lines = [
@@ -376,15 +387,33 @@ def plot_add_k(scores: Mapping[int, Mapping[float, float]], best: Mapping[int, f
             ks, [sc[k] for k in ks], marker="o", ms=3, color=LINE_COLORS[i], label=f"{order}-gram"
         )
         ax.plot([best[order]], [sc[best[order]]], "o", ms=9, mfc="none", color=ACCENT)
-    ax.set(
-        xscale="log",
-        yscale="log",
-        xlabel="k (added to every count)",
-        ylabel="validation perplexity",
-    )
+    ax.set(xlabel="k (added to every count)", ylabel="validation perplexity")
+    _log_axis(ax, [p for sc in scores.values() for p in sc.values()])
+    _log_axis(ax, [k for sc in scores.values() for k in sc], axis="x")
     ax.legend()
     style_axes(ax)
     return fig
+
+
+def _log_axis(ax, values: Sequence[float], axis: str = "y") -> None:
+    """A log axis spanning ``values`` with plain-number ticks (1, 1.5, 2, 3, 5, 7 x 10^k) inside
+    the range only, and no minor tick labels."""
+    v = np.asarray([x for x in values if np.isfinite(x) and x > 0], dtype=float)
+    lo, hi = v.min() / 1.15, v.max() * 1.15
+    candidates = [m * 10.0**e for e in range(-6, 7) for m in (1, 1.5, 2, 3, 5, 7)]
+    ticks = [t for t in candidates if lo <= t <= hi]
+    while len(ticks) > 7:
+        ticks = ticks[::2]
+    if axis == "y":
+        ax.set_yscale("log")
+        ax.set_ylim(lo, hi)
+        ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+        ax.set_yticks([], minor=True)
+    else:
+        ax.set_xscale("log")
+        ax.set_xlim(lo, hi)
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.set_xticks([], minor=True)
 
 
 def _binned(values: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -407,7 +436,10 @@ def plot_training(run: lm.LMRun, kn_valid: float, width: int = 25) -> Figure:
         run.valid_steps, run.valid_ppl, marker="o", ms=3, color=NEURAL_COLOR, label="feedforward LM"
     )
     ax2.axhline(kn_valid, color=KN_COLOR, ls="--", label="Kneser-Ney trigram")
-    ax2.set(xlabel="step", ylabel="perplexity", title="validation perplexity", yscale="log")
+    ax2.set(xlabel="step", ylabel="perplexity", title="validation perplexity")
+    _log_axis(ax2, [*run.valid_ppl, kn_valid])
+    for ax in (ax1, ax2):
+        ax.set_xlim(0, len(run.step_loss))
     ax2.legend()
     style_axes(ax2)
     return fig
@@ -430,7 +462,8 @@ def plot_full_runs(results: Mapping[str, Any]) -> Figure:
     ax.axhline(results["kn_trigram"]["valid"], color=KN_COLOR, ls="--", label="Kneser-Ney trigram")
     tuned = results["runs"]["tuned"]
     ax.axhline(tuned["mixture"]["valid"], color=ACCENT, ls=":", label="tuned LM + Kneser-Ney mixed")
-    ax.set(xlabel="training step (256 windows each)", ylabel="validation perplexity", yscale="log")
+    ax.set(xlabel="training step (256 windows each)", ylabel="validation perplexity")
+    _log_axis(ax, [p for r in results["runs"].values() for p in r["valid_ppl"]])
     ax.legend(fontsize=8)
     style_axes(ax)
     return fig
