@@ -50,6 +50,7 @@ __all__ = [
     "FeedforwardLM",
     "LMConfig",
     "LMRun",
+    "training_order",
     "train_lm",
     "target_probs",
     "next_word_probs",
@@ -669,7 +670,7 @@ class LMConfig:
 
 # Bump when train_lm or FeedforwardLM change what a configuration produces: saved results
 # (scripts/train_lm.py) record it next to the configuration and are checked against it.
-TRAINING_CODE_VERSION = 1
+TRAINING_CODE_VERSION = 2
 
 
 def config_hash(config: LMConfig, **extra: Any) -> str:
@@ -697,7 +698,7 @@ class LMRun:
 
 
 class _StepControl:
-    """fit() callback: stop after ``steps`` steps, drop the rate once, check validation data."""
+    """fit() callback: drop the learning rate once, score the validation data now and then."""
 
     def __init__(self, run: LMRun, drop_step: int, valid: tuple | None, every: int) -> None:
         self.run, self.drop_step, self.valid, self.every = run, drop_step, valid, every
@@ -710,9 +711,16 @@ class _StepControl:
         ):
             self.run.valid_steps.append(state.step)
             self.run.valid_ppl.append(lm_perplexity(state.model, *self.valid))
-            state.model.train()
-        if state.step >= self.run.config.steps:
-            state.stop = True
+
+
+def training_order(n: int, count: int, seed: int) -> np.ndarray:
+    """``count`` indices into ``n`` training windows: shuffled passes over all of them (a new
+    random order for each pass, an *epoch*), cut after ``count``."""
+    if n < 1 or count < 1:
+        raise ValueError(f"training_order: need n >= 1 windows and count >= 1, got {n}, {count}")
+    rng = as_rng(seed)
+    passes = [rng.permutation(n) for _ in range(math.ceil(count / n))]
+    return np.concatenate(passes)[:count]
 
 
 def train_lm(
@@ -732,21 +740,22 @@ def train_lm(
     """
     model = config.model(corpus.V)
     opt = optim.Adam(model.parameters(), lr=config.lr)
-    train = corpus.windows("train", config.context)
-    steps_per_epoch = math.ceil(len(train[1]) / config.batch_size)
-    epochs = math.ceil(config.steps / steps_per_epoch)
+    contexts, targets = corpus.windows("train", config.context)
+    order = training_order(len(targets), config.steps * config.batch_size, config.seed)
     run = LMRun(model, config, History())
     drop_step = round(config.lr_drop_at * config.steps) if config.lr_drop_at < 1 else -1
     control = _StepControl(run, drop_step, valid, valid_every)
     cpu, wall = time.process_time(), time.perf_counter()
+    # One "epoch" of fit() is the whole run: exactly config.steps minibatches, in the order
+    # drawn above, so progress displays count the steps of this run.
     run.history = fit(
         model,
         F.cross_entropy,
         opt,
-        train,
-        epochs=epochs,
+        (contexts[order], targets[order]),
+        epochs=1,
         batch_size=config.batch_size,
-        rng=config.seed,
+        shuffle=False,
         callbacks=[control, *callbacks],
     )
     run.cpu_seconds = time.process_time() - cpu

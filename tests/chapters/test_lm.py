@@ -654,3 +654,15 @@ def test_next_word_table(pets):
     assert short["neural_context"] == [lm.EOS] * 3
     with pytest.raises(ValueError, match="not in the"):
         lm.next_word_table(model, kn, vocab, "the", probe="zebra")
+
+
+def test_training_order_is_shuffled_passes():
+    order = lm.training_order(10, 25, seed=3)
+    assert len(order) == 25
+    for start in (0, 10):  # every full pass visits each window exactly once
+        assert sorted(order[start : start + 10]) == list(range(10))
+    assert len(set(order[20:])) == 5
+    np.testing.assert_array_equal(order, lm.training_order(10, 25, seed=3))
+    assert not np.array_equal(order[:10], order[10:20])  # a new order for each pass
+    with pytest.raises(ValueError, match="count >= 1"):
+        lm.training_order(10, 0, seed=0)
