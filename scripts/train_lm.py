@@ -33,12 +33,11 @@ import numpy as np
 
 from nnlib.chapters import lm
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "nnlib" / "chapters" / "lm_results.json"
+RESULTS = lm.RESULTS_FILE
 
-STEPS = 12_000  # 256 windows each: about 3.5 passes over the 886k training windows
+TUNED = lm.FULL_CONFIG  # the defaults of LMConfig are the tuned settings, with 12,000 steps
+STEPS = TUNED.steps  # 256 windows each: about 3.5 passes over the 886k training windows
 VALID_EVERY = 500
-TUNED = lm.LMConfig(steps=STEPS)  # the defaults of LMConfig are the tuned settings
 DEFAULT = replace(TUNED, emb_std=1.0, dropout=0.0, lr_drop_at=1.0)
 CONFIGS = {"default": DEFAULT, "tuned": TUNED}
 NEIGHBOUR_WORDS = ("king", "father", "love", "good", "night", "sword", "three", "thou")
