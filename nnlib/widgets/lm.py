@@ -48,29 +48,30 @@ MAX_BARS = 15
 class _WordBars:
     """Horizontal bars with word labels, for probabilities in [0, 1]: every part can move.
 
-    The words sit in the axes' left margin (x < 0), the bars start at 0, the values follow the
-    bars; ``set(pairs, highlight)`` updates them all without touching the background.
+    Each row's word and probability sit in the axes' left margin (x < 0), the bars start at 0;
+    ``set(pairs, highlight)`` updates them all without touching the background.
     """
 
-    LABEL_ROOM = 0.42  # the share of the x range left of 0 that holds the words
+    LABEL_ROOM = 0.62  # the share of the x range left of 0 that holds "word  probability"
 
     def __init__(self, ax, color: str, n: int = MAX_BARS, title: str = ""):
         self.ax, self.color, self.n = ax, color, n
         y = np.arange(n)
         self.bars = ax.barh(y, np.zeros(n), height=0.7, color=color, zorder=2)
+        # One text per row, word and value together: text is what a redraw spends its time on.
         self.words = [ax.text(-0.02, i, "", ha="right", va="center", fontsize=9) for i in y]
-        self.values = [ax.text(0, i, "", ha="left", va="center", fontsize=8) for i in y]
         ax.set_xlim(-self.LABEL_ROOM, 1.0)
         ax.set_ylim(n - 0.5, -0.5)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
         ax.set_yticks([])
         ax.spines["left"].set_position(("data", 0))
+        ax.spines["bottom"].set_bounds(0, 1)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         ax.grid(True, axis="x", alpha=0.3)
         ax.set_xlabel("probability of the next word")
         ax.set_title(title)
-        self.artists = [*self.bars, *self.words, *self.values]
+        self.artists = [*self.bars, *self.words]
 
     def show_rows(self, k: int) -> bool:
         """Fit the y range to ``k`` bars; True if it changed (the background must be redrawn)."""
@@ -86,13 +87,10 @@ class _WordBars:
                 word, p = pairs[i]
                 self.bars[i].set_width(p)
                 self.bars[i].set_color(ACCENT if word == highlight else self.color)
-                self.words[i].set_text(word)
-                self.values[i].set_text(f"{p:.3f}")
-                self.values[i].set_x(p + 0.01)
+                self.words[i].set_text(f"{word}  {p:.3f}")
             else:
                 self.bars[i].set_width(0)
                 self.words[i].set_text("")
-                self.values[i].set_text("")
 
 
 def _phrase(tokens: Sequence[str]) -> str:

@@ -394,6 +394,17 @@ def test_forward_is_the_slides_equations():
     np.testing.assert_allclose(E.T @ x, E[3])
 
 
+def test_logits_for_one_context_is_the_forward_pass():
+    m = lm.FeedforwardLM(40, context=3, d=8, hidden=12, dropout=0.5, rng=1)  # float32
+    ctx = np.array([3, 0, 39])
+    m.eval()
+    np.testing.assert_allclose(m.logits_for(ctx), m(ctx[None, :]).data[0], rtol=1e-5, atol=1e-6)
+    m.train()  # dropout never applies: logits_for is the evaluation-mode forward pass
+    np.testing.assert_allclose(m.logits_for([7, 3, 0, 39]), m.logits_for(ctx))
+    with pytest.raises(ValueError, match="need 3 context ids"):
+        m.logits_for([1, 2])
+
+
 def test_parameter_counts():
     counts = lm.parameter_counts(5000, 3, 64, 200)
     # by hand: E 5000*64, W 200*192, b 200, U 5000*200, c 5000

@@ -44,7 +44,7 @@ def test_explorer_shows_what_lm_computes(explorer, pets):
     widths = [b.get_width() for b in explorer.nn_bars.bars[:10]]
     np.testing.assert_allclose(widths, [p for _, p in expected["neural"]])
     labels = [t.get_text() for t in explorer.kn_bars.words[:10]]
-    assert labels == [w for w, _ in expected["kn"]]
+    assert labels == [f"{w}  {p:.3f}" for w, p in expected["kn"]]
     assert "we love our" in explorer.canvas.alt or "love our" in explorer.canvas.alt
 
 
@@ -171,3 +171,32 @@ def test_training_and_add_k_figures(pets, readable):
     np.testing.assert_allclose(
         fig.axes[0].lines[0].get_ydata(), [scores[k] for k in sorted(scores)]
     )
+
+
+# ---------------------------------------------------------------------- at the chapter's size
+@pytest.fixture(scope="module")
+def full_size():
+    """Models as large as the chapter's (|V| = 5,000, d 64, 200 hidden units): an untrained
+    FF-LM costs what the trained one does, and Kneser-Ney on a Zipf-distributed stream of
+    200,000 tokens has realistic count tables. No data download needed."""
+    V = 5000
+    rng = np.random.default_rng(0)
+    stream = np.minimum(rng.zipf(1.2, size=200_000), V) - 1
+    vocab = lm.Vocab([f"w{i}" for i in range(2, V)], specials=("<unk>", lm.EOS))
+    kn = lm.KneserNey(3).fit(stream, V, pad_id=1)
+    return lm.CHAPTER_CONFIG.model(V), kn, vocab
+
+
+def test_full_size_explorer_is_fast(full_size, fast_path):
+    model, kn, vocab = full_size
+    ex = W.next_word_explorer(model, kn, vocab, "w2 w3 w4")
+    texts = ["w5", "w5 w6", "w5 w6 w7", "w10 w11", "w2 w2 w2", "w100 w3"]
+    fast_path(ex, [lambda t=t: setattr(ex.text, "value", t) for t in texts])
+
+
+def test_full_size_generator_is_fast(full_size, fast_path):
+    model, kn, vocab = full_size
+    g = W.generator(model, kn, vocab, "w2 w3", n_tokens=40)
+    moves = [lambda v=v: setattr(g.temperature, "value", v) for v in (0.5, 0.7, 1.2, 1.6)]
+    moves += [lambda s=s: setattr(g.seed, "value", s) for s in (2, 3)]
+    fast_path(g, moves)
