@@ -46,6 +46,7 @@ __all__ = [
     "GRAPHS",
     "Step",
     "trace",
+    "node_labels",
     "format_value",
     # 6.5 the two-layer network, three ways
     "TwoLayerNet",
@@ -143,19 +144,35 @@ class Graph:
         """Every node, each after the nodes it is computed from (``Tensor.topo_order``)."""
         return self.output.topo_order()
 
-    def node(self, name: str) -> Tensor:
-        """The node called ``name``; a clear error listing the names otherwise."""
-        for n in self.nodes:
-            if n.name == name:
+    @property
+    def labels(self) -> list[str]:
+        """One label per node (same order as ``nodes``): its name, or a constant's value."""
+        return node_labels(self.nodes)
+
+    def node(self, label: str) -> Tensor:
+        """The node labelled ``label``; a clear error listing the labels otherwise."""
+        for n, lab in zip(self.nodes, self.labels):
+            if lab == label:
                 return n
-        names = ", ".join(str(n.name) for n in self.nodes)
-        raise KeyError(f"no node called {name!r} in {self.title!r}; nodes: {names}")
+        raise KeyError(f"no node {label!r} in {self.title!r}; nodes: {', '.join(self.labels)}")
 
     def values(self) -> dict[str, Array]:
-        return {n.name: n.data for n in self.nodes}
+        return {lab: n.data for n, lab in zip(self.nodes, self.labels)}
 
     def grads(self) -> dict[str, Array | None]:
-        return {n.name: n.grad for n in self.nodes}
+        return {lab: n.grad for n, lab in zip(self.nodes, self.labels)}
+
+
+def node_labels(nodes: Sequence[Tensor]) -> list[str]:
+    """Unique labels: a node's name, or for an unnamed constant its value (``2`` in ``2 * b``);
+    a repeated label gets primes (``2``, ``2′``)."""
+    labels: list[str] = []
+    for n in nodes:
+        label = n.name if n.name is not None else format_value(n.data)
+        while label in labels:
+            label += "′"
+        labels.append(label)
+    return labels
 
 
 def _leaf(value: Any, name: str) -> Tensor:
@@ -165,13 +182,6 @@ def _leaf(value: Any, name: str) -> Tensor:
 def _named(t: Tensor, name: str) -> Tensor:
     t.name = name
     return t
-
-
-def _name_constants(output: Tensor) -> None:
-    """Label unnamed constants (a lifted 2 in ``2 * b``) by their value, for the diagrams."""
-    for n in output.topo_order():
-        if n.name is None and not n._prev:
-            n.name = format_value(n.data)
 
 
 def example_graph(a: float = 3.0, b: float = 1.0, c: float = -2.0) -> Graph:
@@ -184,7 +194,6 @@ def example_graph(a: float = 3.0, b: float = 1.0, c: float = -2.0) -> Graph:
     d = _named(2 * tb, "d")
     e = _named(ta + d, "e")
     L = _named(tc * e, "L")
-    _name_constants(L)
     return Graph("L = c(a + 2b)", L, {"a": a, "b": b, "c": c}, example_graph)
 
 
@@ -297,21 +306,24 @@ def format_value(v: Any, digits: int = 4) -> str:
     return " ".join(text.split())  # one line: "[[0.5 -1] [1.5 0.5]]"
 
 
-def _forward_text(n: Tensor) -> str:
+def _forward_text(n: Tensor, label: dict[int, str]) -> str:
     value = format_value(n.data)
     if not n._prev:
+        if n.name is None:  # labelled by its value already
+            return f"{value} (a constant)"
         kind = "an input" if n.requires_grad else "a constant"
-        return f"{n.name} = {value} ({kind})"
-    args = [str(p.name) for p in n._prev]
+        return f"{label[id(n)]} = {value} ({kind})"
+    args = [label[id(p)] for p in n._prev]
     if n._op in _INFIX and len(args) == 2:
-        return f"{n.name} = {args[0]} {_INFIX[n._op]} {args[1]} = {value}"
-    return f"{n.name} = {n._op}({', '.join(args)}) = {value}"
+        return f"{label[id(n)]} = {args[0]} {_INFIX[n._op]} {args[1]} = {value}"
+    return f"{label[id(n)]} = {n._op}({', '.join(args)}) = {value}"
 
 
-def _backward_text(n: Tensor, out: str, before: dict[int, Array | None]) -> str:
+def _backward_text(n: Tensor, out: str, label: dict[int, str], before: dict[int, Any]) -> str:
+    me = label[id(n)]
     if n.grad is None:
-        return f"{n.name} is a constant: it needs no gradient"
-    head = f"d{out}/d{n.name} = {format_value(n.grad)}"
+        return f"{me} is a constant: it needs no gradient"
+    head = f"d{out}/d{me} = {format_value(n.grad)}"
     if n._backward is None:
         return head + ("" if n._prev else f" (complete: every path from {out} has been added)")
     parts = []
@@ -320,11 +332,12 @@ def _backward_text(n: Tensor, out: str, before: dict[int, Array | None]) -> str:
             continue
         old = before.get(id(p))
         added = p.grad if old is None else p.grad - old
-        piece = f"d{p.name} += {format_value(added)}"
+        piece = f"d{label[id(p)]} += {format_value(added)}"
         if np.size(n.grad) == 1 and np.size(added) == 1 and float(np.ravel(n.grad)[0]) != 0:
             local = float(np.ravel(added)[0]) / float(np.ravel(n.grad)[0])
-            piece += f" (= {format_value(n.grad)} · d{n.name}/d{p.name}, with local derivative "
-            piece += f"d{n.name}/d{p.name} = {format_value(local)})"
+            d = f"d{me}/d{label[id(p)]}"
+            piece += f" (= {format_value(n.grad)} · {d}, with local derivative {d} = "
+            piece += f"{format_value(local)})"
         parts.append(piece)
     return head + "; passes it back: " + "; ".join(parts) if parts else head
 
@@ -334,21 +347,24 @@ def trace(graph: Graph) -> list[Step]:
 
     nnlib computed every value when the graph was built, in the same topological order that the
     forward steps replay; the backward steps run the real backward pass (the leaves' gradients
-    are reset first, so tracing twice gives the same steps).
+    are reset first, so tracing twice gives the same steps). Steps name nodes by their labels
+    (``graph.labels``).
     """
     nodes = graph.nodes
+    label = {id(n): lab for n, lab in zip(nodes, node_labels(nodes))}
+    out = label[id(graph.output)]
     for n in nodes:
         n.grad = None
     steps: list[Step] = []
     values: dict[str, Array] = {}
     for n in nodes:
-        values[n.name] = n.data
-        steps.append(Step("forward", n.name, dict(values), {}, _forward_text(n)))
-    before: dict[int, Array | None] = {id(n): None for n in nodes}
+        values[label[id(n)]] = n.data
+        steps.append(Step("forward", label[id(n)], dict(values), {}, _forward_text(n, label)))
+    before: dict[int, Any] = {id(n): None for n in nodes}
     for n in graph.output.backward_steps():
-        grads = {m.name: m.grad.copy() for m in nodes if m.grad is not None}
-        text = _backward_text(n, graph.output.name, before)
-        steps.append(Step("backward", n.name, dict(values), grads, text))
+        grads = {label[id(m)]: m.grad.copy() for m in nodes if m.grad is not None}
+        text = _backward_text(n, out, label, before)
+        steps.append(Step("backward", label[id(n)], dict(values), grads, text))
         before = {id(m): None if m.grad is None else m.grad.copy() for m in nodes}
     return steps
 

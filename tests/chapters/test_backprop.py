@@ -103,6 +103,14 @@ def test_graph_node_lookup_names_the_nodes():
         B.example_graph().node("zz")
 
 
+def test_node_labels_name_constants_by_value_and_stay_unique():
+    b = Tensor(1.0, requires_grad=True, name="b")
+    out = 2 * b + 2 * b
+    labels = B.node_labels(out.topo_order())
+    assert len(set(labels)) == len(labels)
+    assert "2" in labels and "2′" in labels and "b" in labels
+
+
 @FAST
 @given(w1=finite, w2=finite, b=finite, x1=finite, x2=finite, y=st.sampled_from([0.0, 1.0]))
 def test_unit_graph_gives_the_logistic_regression_gradient(w1, w2, b, x1, x2, y):
@@ -144,22 +152,24 @@ def test_trace_forward_then_backward_one_step_per_node(name):
     steps = B.trace(g)
     nodes = g.nodes
     assert [s.phase for s in steps] == ["forward"] * len(nodes) + ["backward"] * len(nodes)
+    label = dict(zip(map(id, nodes), g.labels))
     # forward: each node appears after its inputs, with its value
     seen = set()
     for s in steps[: len(nodes)]:
         n = g.node(s.node)
-        assert all(p.name in seen for p in n._prev)
+        assert all(label[id(p)] in seen for p in n._prev)
         seen.add(s.node)
         np.testing.assert_array_equal(s.values[s.node], n.data)
+    assert seen == set(g.labels)
     # backward: the last step's gradients are backward()'s
     final = steps[-1].grads
     g2 = g.build()
     g2.output.backward()
-    for n in g2.nodes:
+    for n, lab in zip(g2.nodes, g2.labels):
         if n.grad is None:
-            assert n.name not in final
+            assert lab not in final
         else:
-            np.testing.assert_allclose(final[n.name], n.grad, rtol=1e-14)
+            np.testing.assert_allclose(final[lab], n.grad, rtol=1e-14)
     # a node's gradient never changes after its own backward step (it was complete)
     for i, s in enumerate(steps[len(nodes) :]):
         for later in steps[len(nodes) + i :]:
