@@ -320,26 +320,28 @@ def _forward_text(n: Tensor, label: dict[int, str]) -> str:
 
 
 def _backward_text(n: Tensor, out: str, label: dict[int, str], before: dict[int, Any]) -> str:
+    """``dL/de = -2; to a: -2 × 1 = -2; to d: -2 × 1 = -2``: the node's gradient, then what each
+    input receives, as the gradient times the local derivative (for scalars)."""
     me = label[id(n)]
     if n.grad is None:
         return f"{me} is a constant: it needs no gradient"
     head = f"d{out}/d{me} = {format_value(n.grad)}"
     if n._backward is None:
-        return head + ("" if n._prev else f" (complete: every path from {out} has been added)")
+        return head + ("" if n._prev else f" (complete: every path from {out} is in)")
     parts = []
     for p in n._prev:
         if not p.requires_grad:
             continue
         old = before.get(id(p))
         added = p.grad if old is None else p.grad - old
-        piece = f"d{label[id(p)]} += {format_value(added)}"
-        if np.size(n.grad) == 1 and np.size(added) == 1 and float(np.ravel(n.grad)[0]) != 0:
-            local = float(np.ravel(added)[0]) / float(np.ravel(n.grad)[0])
-            d = f"d{me}/d{label[id(p)]}"
-            piece += f" (= {format_value(n.grad)} · {d}, with local derivative {d} = "
-            piece += f"{format_value(local)})"
-        parts.append(piece)
-    return head + "; passes it back: " + "; ".join(parts) if parts else head
+        g = float(np.ravel(n.grad)[0]) if np.size(n.grad) == 1 else None
+        if g and np.size(added) == 1:
+            local = float(np.ravel(added)[0]) / g
+            share = f"{format_value(g)} × {format_value(local)} = {format_value(added)}"
+        else:
+            share = format_value(added)
+        parts.append(f"to {label[id(p)]}: {share}")
+    return "; ".join([head, *parts])
 
 
 def trace(graph: Graph) -> list[Step]:

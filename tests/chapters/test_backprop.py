@@ -188,9 +188,11 @@ def test_trace_text_of_the_example_graph():
     texts = [s.text for s in B.trace(B.example_graph())]
     for expected in ("d = 2 · b = 2", "e = a + d = 5", "L = c · e = -10"):
         assert expected in texts
-    backward = " ".join(texts)
-    assert "dL/de = -2" in backward and "local derivative de/da = 1" in backward
-    assert "local derivative dd/db = 2" in backward and "dL/db = -4" in backward
+    # each input gets the node's gradient times the local derivative
+    assert "dL/de = -2; to a: -2 × 1 = -2; to d: -2 × 1 = -2" in texts
+    assert "dL/dd = -2; to b: -2 × 2 = -4" in texts
+    assert "dL/dL = 1; to c: 1 × 5 = 5; to e: 1 × -2 = -2" in texts
+    assert "dL/db = -4 (complete: every path from L is in)" in texts
 
 
 def test_format_value():
