@@ -37,7 +37,7 @@ from .notebook import (
 )
 from .report import Verdict
 from .run import run_job
-from .sandbox import Limits
+from .sandbox import Limits, uid_block
 from .score import (
     GraderError,
     Reference,
@@ -219,13 +219,14 @@ class Session:
         self.timeout = float(timeout)
         self.seed = secrets.randbelow(2**31) if seed is None else int(seed)
         self.sandbox = sandbox
-        self.jobs = max(1, int(jobs))
+        self.jobs = min(64, max(1, int(jobs)))
         self.limits = limits or Limits()
         self._refs: dict[str, Reference] = {}
         self._ref_locks: dict[str, threading.Lock] = {n: threading.Lock() for n in sets}
-        self._slots: queue.Queue[int] = queue.Queue()
+        self._slots: queue.Queue[int] = queue.Queue()  # one uid per concurrent kernel
+        first = uid_block()
         for i in range(self.jobs):
-            self._slots.put(i)
+            self._slots.put(first + i)
 
     # ---------------------------------------------------------------- references
     def evaluate_fn(self, exset: ExerciseSet) -> Callable:
@@ -254,7 +255,7 @@ class Session:
                         self.seed,
                         max(self.timeout, 60.0),  # the reference must not fail for being slow
                         sandbox=self.sandbox,
-                        slot=slot,
+                        uid=slot,
                         limits=self.limits,
                     )
                 finally:
@@ -306,7 +307,7 @@ class Session:
         slot = self._slots.get()
         try:
             run = run_job(
-                asm, self.seed, self.timeout, sandbox=self.sandbox, slot=slot, limits=self.limits
+                asm, self.seed, self.timeout, sandbox=self.sandbox, uid=slot, limits=self.limits
             )
         finally:
             self._slots.put(slot)
