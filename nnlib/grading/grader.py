@@ -423,3 +423,40 @@ def runtime_violations(asm: Assembly, run: Any) -> dict[str, list[str]]:
 
 def warn(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def practice_run(path: Path, timeout: float, sandbox: bool = True) -> tuple[list[tuple], str]:
+    """Run a student's notebook as it is (no solutions needed), in the sandbox, with the checks
+    in practice mode: the visible checks' verdicts, as the student would see them in Jupyter.
+
+    Returns ``(rows, error)``: one ``(grade_id, status, message)`` per test cell, or an error.
+    """
+    from .score import error_text
+
+    try:
+        cells = parse_submission(read_submission_bytes(path), path.name)
+    except NotebookError as exc:
+        return [], str(exc)
+    code = [c for c in cells if c.cell_type == "code"]
+    jobs = [
+        JobCell(i, c.role if c.role in ("solution", "test") else "other", c.grade_id, c.source)
+        for i, c in enumerate(code)
+    ]
+    run = run_job(
+        Assembly(jobs, {}, {}, {}), 0, timeout, sandbox=sandbox, uid=uid_block(), practice=True
+    )
+    _, ends = run.cell_events()
+    rows = []
+    for job in jobs:
+        if job.role != "test":
+            continue
+        name = job.grade_id or f"cell {job.index}"
+        end = ends.get(job.index)
+        if end is None:
+            rows.append((name, "not run", run.stopped or "the kernel stopped before this cell"))
+        elif end.get("status") == "ok":
+            rows.append((name, "ok", "the visible checks pass"))
+        else:
+            status = "timeout" if end.get("status") == "timeout" else "failed"
+            rows.append((name, status, error_text(end.get("error"))))
+    return rows, ""

@@ -145,6 +145,7 @@ def run_job(
     sandbox: bool = True,
     uid: int = 0,
     limits: Limits | None = None,
+    practice: bool = False,
 ) -> RunResult:
     """Execute the assembled cells in a fresh grading kernel; never raises for what they do.
 
@@ -160,6 +161,7 @@ def run_job(
             {"index": c.index, "source": c.source, "filename": c.filename} for c in asm.cells
         ],
         "seed": int(seed),
+        "practice": practice,
         "timeout": float(timeout),
         "guards": asm.guards(),
         "limits": limits.rlimits(budget, as_root),

@@ -599,3 +599,34 @@ def test_classroom_result_version_3():
         assert key in first
     decoded = json.loads(base64.b64decode(classroom_base64([_verdict()])))
     assert decoded["status"] == "fail" and sum(t["score"] for t in decoded["tests"]) == 1.5
+
+
+# ---------------------------------------------------------------- course workflow templates
+def _workflow(path: str) -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "templates" / path).read_text())
+
+
+def test_the_students_workflow_holds_no_secret_and_runs_only_the_visible_checks():
+    text = (ROOT / "templates/student-repo/.github/workflows/check.yml").read_text()
+    assert "secrets." not in text and "solutions" not in text.split("# Needs")[1]
+    steps = _workflow("student-repo/.github/workflows/check.yml")["jobs"]["check"]["steps"]
+    assert steps[-1]["run"].startswith("python -m nnlib.grading check --no-sandbox exercises/")
+
+
+def test_the_central_grading_workflow_grades_in_the_sandbox_with_valid_arguments():
+    import shlex
+
+    from nnlib.grading.cli import _parser
+
+    steps = _workflow("course-grading/.github/workflows/grade.yml")["jobs"]["grade"]["steps"]
+    run = next(s["run"] for s in steps if s.get("name") == "Grade in the sandbox")
+    argv = shlex.split(run)
+    assert argv[:2] == ["sudo", "--preserve-env=PATH"] and "nnbook-grade" in argv[2]
+    args = _parser().parse_args(["grade", *argv[3:]])
+    assert not args.no_sandbox and args.gradebook and args.feedback and args.jobs == 2
+    install = next(s["run"] for s in steps if "Install" in s.get("name", ""))
+    assert "bubblewrap" in install
+    collect = next(s for s in steps if "Collect" in s.get("name", ""))
+    assert "STUDENT_REPOS_TOKEN" in collect["env"]["TOKEN"] and "rm -rf collect" in collect["run"]
