@@ -28,6 +28,8 @@ MODULE_NAMES = (
     "HardTanh",
     "Swish",
     "LeakyReLU",
+    "Activation",
+    "Dropout",
     "MeanPool",
     "MaxPool",
     "Conv1d",
@@ -110,6 +112,10 @@ class _Encoder:
         for key, val in vars(m).items():
             if not key.isidentifier() or key.startswith("_"):
                 raise Unportable(f"{name} has an unexpected attribute {key!r}")
+            if isinstance(m, nn.Activation) and key == "activation":
+                val = getattr(val, "name", None)  # the activation by name, rebuilt from nnlib's
+            elif isinstance(m, nn.Dropout) and key == "rng":
+                continue  # a generator is not data; the rebuilt layer gets a seeded one
             state[key] = self.encode(val, depth + 1)
         self.seen.discard(id(m))
         return {"$module": name, "state": state}
@@ -187,6 +193,7 @@ class _Decoder:
         return np.frombuffer(raw, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
     def module(self, d: dict, depth: int) -> Any:
+        from .. import functional as F
         from .. import nn
         from ..tensor import Tensor
 
@@ -195,9 +202,18 @@ class _Decoder:
             raise Unportable(f"unknown network type {str(name)[:50]!r}")
         cls = getattr(nn, name)
         obj = cls.__new__(cls)
+        if issubclass(cls, nn.Activation):
+            try:  # by name, through nnlib's own registry (unknown names are refused)
+                obj.activation = F.get_activation(state.get("activation"))
+            except ValueError as exc:
+                raise Unportable(str(exc)[:200]) from exc
+        if issubclass(cls, nn.Dropout):
+            obj.rng = np.random.default_rng(0)
         for key, val in state.items():
             if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
                 raise Unportable("malformed network attribute")
+            if issubclass(cls, nn.Activation) and key == "activation":
+                continue
             value = self.decode(val, depth + 1)
             if isinstance(value, Tensor):  # parameters come back as Parameters
                 value = nn.Parameter(value.data)

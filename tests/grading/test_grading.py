@@ -166,6 +166,12 @@ def test_portable_round_trip_of_data_and_networks():
     assert type(back["net"]) is nn.MLP
     assert np.array_equal(back["net"](x).data, net(x).data)
     assert len(back["net"].parameters()) == len(net.parameters())
+    layers = nn.Sequential(
+        nn.Linear(2, 3, rng=1), nn.Activation("swish"), nn.Dropout(0.3, rng=2), nn.LeakyReLU(0.2)
+    )
+    layers.eval()
+    again = portable.decode(json.loads(json.dumps(portable.encode(layers))))
+    assert np.array_equal(again(x).data, layers(x).data) and not again.training
 
 
 def test_portable_refuses_code_and_unknown_classes():
@@ -179,6 +185,7 @@ def test_portable_refuses_code_and_unknown_classes():
     for data in (
         {"$module": "os.system", "state": {}},
         {"$module": "Linear", "state": {"__class__": 1}},
+        {"$module": "Activation", "state": {"activation": "os.system"}},
         {"$array": {"dtype": "O8", "shape": [1], "data": ""}},
         {"$array": {"dtype": "f8", "shape": [2], "data": base64.b64encode(b"x" * 8).decode()}},
         {"$pickle": "..."},

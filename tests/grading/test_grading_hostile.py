@@ -152,6 +152,11 @@ def class_run(tmp_path_factory, sandbox_available):
     verdicts = {v["path"]: v for v in json.loads((out / "verdicts.json").read_text())}
     after = {"nnlib": _tree_digest(copy / "nnlib"), "solutions": _tree_digest(copy / "solutions")}
     site_after = {p: sorted(os.listdir(p)) for p in site_before}
+    planted = [
+        str(p)
+        for p in copy.rglob("*")
+        if p.is_file() and "submissions" not in p.parts and b"NNBOOK_PLANTED" in p.read_bytes()
+    ]
     print(f"graded {len(CASES)} submissions in {seconds:.1f} s")
     return {
         "proc": proc,
@@ -161,6 +166,7 @@ def class_run(tmp_path_factory, sandbox_available):
         "leftovers": leftovers,
         "unchanged": before == after,
         "site_unchanged": site_before == site_after,
+        "planted": planted,
     }
 
 
@@ -212,6 +218,7 @@ def test_nothing_escaped_the_sandbox(class_run):
     assert class_run["unchanged"], "a case changed the copy's nnlib or solutions"
     assert class_run["site_unchanged"], "a case wrote into site-packages"
     assert class_run["leftovers"] == [], class_run["leftovers"]
+    assert class_run["planted"] == [], class_run["planted"]  # no .pyc, .py or notebook planted
 
 
 def test_feedback_names_what_was_wrong_but_never_hidden_values(class_run):

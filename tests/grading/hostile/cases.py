@@ -194,14 +194,14 @@ FORK_BOMB = """
 import os as _os, time as _time
 _kids = 0
 try:
-    while _kids < 10000:
+    while _kids < 1000:
         if _os.fork() == 0:
             _time.sleep(120)
             _os._exit(0)
         _kids += 1
 except OSError:
     pass
-assert _kids < 10000, "no process limit"
+assert _kids < 1000, "no process limit"
 """
 FLOOD_300K = """
 _orig_sigmoid = sigmoid
@@ -359,6 +359,12 @@ CASES = [
     Case("wrong_sigmoid", solved(SIGMOID_WRONG), 0, {S: "failed", U: "failed"}),
     Case("float32", solved(SIGMOID_F32), 4, {S: "passed", T: "passed", U: "passed"}),
     Case("huge_prints_and_cr", solved(prefix=SIGMOID_OK + FLOOD_300K), 4, {S: "passed"}),
+    Case(
+        "flood_50mb",
+        solved(prefix="import sys\nfor _ in range(50):\n    sys.stdout.write('x' * 1_000_000)"),
+        4,
+        {S: "passed", U: "passed"},
+    ),
     Case(
         "earlier_attempt_above",
         lambda env: _with_extra_unit_cell(env, wrong_first=True),
