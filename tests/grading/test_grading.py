@@ -637,3 +637,27 @@ def test_the_central_grading_workflow_grades_in_the_sandbox_with_valid_arguments
     assert "bubblewrap" in install
     collect = next(s for s in steps if "Collect" in s.get("name", ""))
     assert "STUDENT_REPOS_TOKEN" in collect["env"]["TOKEN"] and "rm -rf collect" in collect["run"]
+
+
+# ---------------------------------------------------------------- command line
+def test_a_missing_grading_extra_gets_a_friendly_message(monkeypatch):
+    import importlib.util
+
+    from nnlib.grading import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "IPython" else real(name, *a)
+    )
+    msg = cli.missing_extra()
+    assert msg and "IPython" in msg and "pip install 'nnlib[grading]'" in msg
+    assert cli.main(["generate"]) == 2
+
+
+def test_the_console_command_is_installed():
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).parent / "nnbook-grade"
+    proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "--gradebook" in proc.stdout and "--no-sandbox" in proc.stdout
