@@ -112,9 +112,7 @@ class _Encoder:
         for key, val in vars(m).items():
             if not key.isidentifier() or key.startswith("_"):
                 raise Unportable(f"{name} has an unexpected attribute {key!r}")
-            if isinstance(m, nn.Activation) and key == "activation":
-                val = getattr(val, "name", None)  # the activation by name, rebuilt from nnlib's
-            elif isinstance(m, nn.Dropout) and key == "rng":
+            if isinstance(m, nn.Dropout) and key == "rng":
                 continue  # a generator is not data; the rebuilt layer gets a seeded one
             state[key] = self.encode(val, depth + 1)
         self.seen.discard(id(m))
@@ -203,8 +201,8 @@ class _Decoder:
         cls = getattr(nn, name)
         obj = cls.__new__(cls)
         if issubclass(cls, nn.Activation):
-            try:  # by name, through nnlib's own registry (unknown names are refused)
-                obj.activation = F.get_activation(state.get("activation"))
+            try:  # a name nnlib's own registry knows (anything else is refused)
+                F.get_activation(state.get("activation"))
             except ValueError as exc:
                 raise Unportable(str(exc)[:200]) from exc
         if issubclass(cls, nn.Dropout):
@@ -212,8 +210,6 @@ class _Decoder:
         for key, val in state.items():
             if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
                 raise Unportable("malformed network attribute")
-            if issubclass(cls, nn.Activation) and key == "activation":
-                continue
             value = self.decode(val, depth + 1)
             if isinstance(value, Tensor):  # parameters come back as Parameters
                 value = nn.Parameter(value.data)
