@@ -17,12 +17,15 @@ kernel and read ``result``, the blitter's counters and the CPU time of each upda
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 
 from ..chapters import backprop as B
 from .canvas import ACCENT, LINE_COLORS, LiveWidget, figure, float_slider, style_axes, styled
@@ -146,6 +149,9 @@ class GraphStepper(LiveWidget):
     boxes; moving through the steps only changes the labels and the highlighted box (a blit).
     ``result`` holds the step shown: its phase, node, text, and the values and gradients known.
     """
+
+    DPI = 90
+    MAX_WIDTH_PX = 960  # about the width of the book's text column
 
     def __init__(self, expression: str = "L = c(a + 2b)", step: int | str = 0):
         if expression not in B.GRAPHS:
@@ -296,6 +302,7 @@ class GraphStepper(LiveWidget):
         """A full draw of the current graph in its final state (every value and gradient), so
         each box is as large as its largest label; steps then change the labels only."""
         self.layouts += 1
+        self.fig.set_dpi(self.DPI)
         self.ax.clear()
         fig = graph_diagram(self.graph.output, values=True, grads=True, ax=self.ax)
         drawn = fig.graph_artists
@@ -303,9 +310,12 @@ class GraphStepper(LiveWidget):
             raise RuntimeError("the diagram's node order differs from the graph's topo_order")
         self._boxes = drawn.boxes
         self._lines = drawn.labels
-        # The diagram is laid out in inches: give the figure exactly its size, so 1 unit = 1 in.
+        # The diagram is laid out in inches: give the figure exactly its size, so 1 unit = 1 in,
+        # at a resolution no finer than the page shows it (a wider picture would only be scaled
+        # down by the browser, after costing more to draw and encode).
         (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
         self.fig.set_size_inches(x1 - x0, y1 - y0)
+        self.fig.set_dpi(min(self.DPI, self.MAX_WIDTH_PX / (x1 - x0)))
         self.canvas.image.layout.width = f"{round((x1 - x0) * self.fig.dpi)}px"
         self.canvas.animate([*self._boxes, *(t for lines in self._lines for t in lines)])
 
@@ -327,22 +337,37 @@ class GraphStepper(LiveWidget):
         """New inputs, same expression: do the new numbers fit the boxes already drawn? Then
         only the labels change (a blit); otherwise the graph is laid out again (a full draw)."""
         renderer = self.fig.canvas.get_renderer()
-        margin = 0.06 * self.fig.dpi  # inches to pixels
         for texts, box, lines in zip(self._final_texts(), self._boxes, self._lines):
             if len(texts) != len(lines):
                 return False
-            width = box.get_window_extent(renderer).width
+            width = box.get_window_extent(renderer).width / self.fig.dpi  # inches
             for text, artist in zip(texts, lines):
-                # the renderer's own measure, without laying the text out
-                w, _, _ = renderer.get_text_width_height_descent(
-                    text, artist.get_fontproperties(), ismath=False
-                )
-                if w + margin > width:
+                # 0.1 in: the estimate's error (font hinting at this resolution) and some air
+                if text_width(text, artist.get_fontproperties()) + 0.1 > width:
                     return False
         return True
 
     def describe(self, r: dict) -> str:
         return f"Step {r['step']} of {r['n_steps']}: {r['text']}"
+
+
+def text_width(text: str, prop: FontProperties) -> float:
+    """Width in inches of one line of plain text: the sum of its characters' advances, each
+    measured once (a label's numbers change on every slider move; its characters do not)."""
+    return sum(_advance(c, prop) for c in text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _advance(char: str, prop: FontProperties) -> float:
+    # What the character adds between two others (its advance, side bearings included), in
+    # inches; the layout's kerning is a fraction of a point and covered by the caller's margin.
+    def width(s: str) -> float:
+        return _TEXT_PATH.get_text_width_height_descent(s, prop, ismath=False)[0] / 72
+
+    return width("x" + char + "x") - width("xx")
+
+
+_TEXT_PATH = TextToPath()
 
 
 def _escape(text: str) -> str:

@@ -232,6 +232,30 @@ def test_stepper_figure_is_the_diagrams_natural_size():
     assert (w, h) == pytest.approx((x1 - x0, y1 - y0))
 
 
+def test_stepper_estimates_label_widths_like_the_renderer():
+    """The fit check adds up cached character widths; they must match the drawn text (at
+    whatever resolution the stepper draws: font hinting changes widths a little)."""
+    st = W.graph_stepper("a two-layer network", step="end")
+    renderer = st.fig.canvas.get_renderer()
+    for lines in st._lines:
+        for t in lines:
+            drawn = t.get_window_extent(renderer).width / st.fig.dpi
+            estimate = W.text_width(t.get_text(), t.get_fontproperties())
+            # within a few per cent, and never narrower by more than the fit check's margin of
+            # 0.1 inch (that could let a label overflow its box)
+            assert estimate == pytest.approx(drawn, rel=0.05), t.get_text()
+            assert estimate > drawn - 0.05, t.get_text()
+
+
+def test_stepper_picture_is_no_wider_than_the_page():
+    st = W.graph_stepper("a two-layer network")
+    width_px = st.fig.get_size_inches()[0] * st.fig.dpi
+    assert width_px <= W.GraphStepper.MAX_WIDTH_PX + 1
+    assert st.canvas.image.layout.width == f"{round(width_px)}px"
+    small = W.graph_stepper()  # narrow enough for the full resolution
+    assert small.fig.dpi == W.GraphStepper.DPI
+
+
 def test_stepper_rejects_unknown_expressions():
     with pytest.raises(ValueError, match="unknown expression"):
         W.graph_stepper("L = a b c")
