@@ -677,3 +677,63 @@ def test_training_order_is_shuffled_passes():
     assert not np.array_equal(order[:10], order[10:20])  # a new order for each pass
     with pytest.raises(ValueError, match="count >= 1"):
         lm.training_order(10, 0, seed=0)
+
+
+# ====================================================================== the full-size results
+def _script():
+    """scripts/train_lm.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "train_lm.py"
+    spec = importlib.util.spec_from_file_location("train_lm_script", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_saved_results_match_the_script_and_the_training_code():
+    # The chapter quotes nnlib/chapters/lm_results.json. If the configurations in the script or
+    # the training code (TRAINING_CODE_VERSION) change, the file is stale: rerun the script.
+    results = lm.full_run_results()
+    script = _script()
+    assert results["training_code_version"] == lm.TRAINING_CODE_VERSION
+    assert set(results["runs"]) == set(script.CONFIGS)
+    for name, config in script.CONFIGS.items():
+        saved = results["runs"][name]
+        assert saved["config"] == dict(config.__dict__), name
+        assert saved["config_hash"] == lm.config_hash(config), (
+            f"{name}: the results were made with other settings or training code; "
+            "rerun python scripts/train_lm.py"
+        )
+    assert script.TUNED == lm.FULL_CONFIG
+
+
+def test_saved_results_are_consistent():
+    results = lm.full_run_results()
+    kn = results["kn_trigram"]
+    for r in results["runs"].values():
+        assert r["valid_steps"][-1] == r["config"]["steps"]
+        # the last check during training is the final model on the same validation windows
+        assert r["valid"] == pytest.approx(r["valid_ppl"][-1], rel=1e-9)
+        assert r["best_valid"]["ppl"] == min(r["valid_ppl"])
+        mix = r["mixture"]
+        assert 0 <= mix["lambda"] <= 1
+        # a mixture tuned on validation data is at least as good there as either model
+        assert mix["valid"] <= min(r["valid"], kn["valid"]) + 1e-9
+        assert len(r["neighbours"]["king"]) == 5
+    # what the chapter says about the two settings
+    tuned, default = results["runs"]["tuned"], results["runs"]["default"]
+    assert tuned["test"] < kn["test"] < default["test"]
+    assert default["valid"] > default["best_valid"]["ppl"] + 3  # it overfits: the curve rises
+    assert tuned["mixture"]["test"] < 0.9 * kn["test"]
+
+
+@pytest.mark.slow
+def test_saved_kneser_ney_numbers_are_reproduced():
+    # The n-gram part of the saved file is cheap to recompute: same data, same code, same numbers.
+    corpus = lm.shakespeare_corpus(5000)
+    kn = lm.KneserNey(3).fit(corpus.train, corpus.V, pad_id=corpus.eos_id)
+    saved = lm.full_run_results()["kn_trigram"]
+    assert kn.perplexity(corpus.valid) == pytest.approx(saved["valid"], rel=1e-9)
+    assert kn.perplexity(corpus.test) == pytest.approx(saved["test"], rel=1e-9)
