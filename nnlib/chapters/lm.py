@@ -55,6 +55,9 @@ __all__ = [
     "CHAPTER_CONFIG",
     "FULL_CONFIG",
     "full_run_results",
+    "RESULTS_FILE",
+    "TRAINING_CODE_VERSION",
+    "config_hash",
     "LMRun",
     "training_order",
     "train_lm",
@@ -76,6 +79,12 @@ __all__ = [
     "next_logits_fn",
     "sample_text",
     "temperature_table",
+    "pet_sentences",
+    "pet_corpus",
+    "PetExperiment",
+    "PET_CONFIG",
+    "PET_CONTEXTS",
+    "pet_experiment",
 ]
 
 EOS = "</s>"  # the end of a speech; also the context before the first word of a text
