@@ -110,8 +110,10 @@ class History:
     ``train_loss`` is the mean loss over the epoch's minibatches (measured while the weights were
     changing, as Keras and most progress bars report it); ``valid_loss`` is measured at the end of
     the epoch on the validation data (NaN without one). ``metrics`` holds ``train_<name>`` (mean
-    over the epoch's batches) and ``valid_<name>`` lists; ``lr`` is the rate used during the epoch;
-    ``time`` the seconds since the start of training.
+    over the epoch's batches) and ``valid_<name>`` lists; ``lr`` is the rate at the epoch's first
+    step (the rate of the whole epoch unless a schedule steps per step: see ``step_lr``); ``time``
+    the seconds since the start of training. ``step_loss`` and ``step_lr`` hold every training
+    step's minibatch loss and learning rate.
     """
 
     epoch: list[int] = field(default_factory=list)
@@ -121,6 +123,7 @@ class History:
     time: list[float] = field(default_factory=list)
     metrics: dict[str, list[float]] = field(default_factory=dict)
     step_loss: list[float] = field(default_factory=list)  # every training step's loss
+    step_lr: list[float] = field(default_factory=list)  # the rate each training step used
 
     def __len__(self) -> int:
         return len(self.epoch)
@@ -173,9 +176,10 @@ def fit(
     Each epoch visits every training example once, in minibatches of ``batch_size`` in an order
     drawn from ``rng`` (the same seed gives the same run). After each epoch: the validation loss and
     ``metrics`` (name -> ``f(outputs, y)`` on numpy outputs, e.g. :func:`accuracy`) on
-    ``valid_data``, then
-    ``scheduler.step()`` if a learning-rate schedule is given. A NaN or infinite loss stops
-    training with :class:`TrainingDiverged`, which says when and keeps the history.
+    ``valid_data``. A learning-rate ``scheduler`` (:mod:`nnlib.optim`) is stepped after every
+    epoch, or after every optimiser step if its ``interval`` is ``"step"`` (e.g. a warm-up). A NaN
+    or infinite loss stops training with :class:`TrainingDiverged`, which says when and keeps the
+    history.
     """
     train = _check_data(train_data, "train_data")
     valid = None if valid_data is None else _check_data(valid_data, "valid_data")
@@ -184,6 +188,7 @@ def fit(
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     metrics = dict(metrics or {})
+    per_step = scheduler is not None and getattr(scheduler, "interval", "epoch") == "step"
     rng = as_rng(rng)
     history = History()
     state = FitState(model, optimizer, int(epochs), math.ceil(len(train[0]) / batch_size), history)
@@ -204,13 +209,17 @@ def fit(
                     optimizer.zero_grad()
                     loss.backward()
             except NonFiniteError as exc:
+                step_lr = getattr(optimizer, "lr", math.nan)
                 raise TrainingDiverged(
                     f"training diverged at epoch {epoch + 1}, step {state.step + 1}: the loss is "
-                    f"{loss.item()} (learning rate {lr:g}). Lower the learning rate, or check "
-                    f"the data and the loss. ({exc})",
+                    f"{loss.item()} (learning rate {step_lr:g}). Lower the learning rate, or "
+                    f"check the data and the loss. ({exc})",
                     history,
                 ) from None
+            history.step_lr.append(getattr(optimizer, "lr", math.nan))
             optimizer.step()
+            if per_step:
+                scheduler.step()
             state.step += 1
             state.loss = loss.item()
             history.step_loss.append(state.loss)
@@ -234,7 +243,7 @@ def fit(
         else:
             history.valid_loss.append(math.nan)
         history.time.append(time.perf_counter() - start)
-        if scheduler is not None:
+        if scheduler is not None and not per_step:
             scheduler.step()
         _call(callbacks, "on_epoch_end", state)
         if state.stop:
