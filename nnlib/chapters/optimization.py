@@ -1069,3 +1069,304 @@ def train_least_squares(
         h = exc.history
     run.step_loss, run.step_lr = list(h.step_loss), list(h.step_lr)
     return run
+
+
+@dataclass
+class Sweep:
+    """A learning-rate sweep on the reviews: ``loss[k]`` is the probe loss after training at
+    ``lrs[k]`` (inf if training diverged), ``valid_acc[k]`` the validation accuracy."""
+
+    optimizer: str
+    lrs: np.ndarray
+    loss: np.ndarray
+    valid_acc: np.ndarray
+    runs: list[ReviewRun]
+
+    @property
+    def best_lr(self) -> float:
+        return float(self.lrs[int(np.argmin(self.loss))])
+
+    @property
+    def best_run(self) -> ReviewRun:
+        return self.runs[int(np.argmin(self.loss))]
+
+
+def lr_sweep(
+    task: ReviewTask,
+    optimizer: str,
+    lrs: Sequence[float],
+    *,
+    epochs: int = 2,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> Sweep:
+    """Train the review network once per learning rate (same start, same batches)."""
+    runs = [
+        train_reviews(task, optimizer, lr, epochs=epochs, batch_size=batch_size, seed=seed)
+        for lr in lrs
+    ]
+    loss = np.array([np.inf if r.diverged else r.train_loss[-1] for r in runs])
+    acc = np.array([np.nan if r.diverged else r.valid_acc[-1] for r in runs])
+    return Sweep(optimizer, np.asarray(lrs, dtype=float), loss, acc, runs)
+
+
+# ---------------------------------------------------------------------- basins of attraction
+@dataclass
+class Basins:
+    """Where an optimiser ends from every start on a grid over a surface.
+
+    ``reached[i, j]`` is the index of the minimum (in ``surface.minima``) that the path from
+    (w1[j], w2[i]) ends within ``tol`` of, or -1 if it ends elsewhere (still moving, or thrown
+    out); ``fractions[k]`` is the share of starts that end at minimum k.
+    """
+
+    surface: Surface
+    w1: np.ndarray
+    w2: np.ndarray
+    reached: np.ndarray
+
+    @property
+    def fractions(self) -> np.ndarray:
+        counts = np.bincount(
+            self.reached[self.reached >= 0].ravel(), minlength=len(self.surface.minima)
+        )
+        return counts / self.reached.size
+
+    @property
+    def unsettled(self) -> float:
+        return float(np.mean(self.reached < 0))
+
+
+def basins(
+    surface: str | Surface,
+    optimizer: str = "sgd",
+    *,
+    lr: float | None = None,
+    n: int = 25,
+    steps: int = 400,
+    tol: float = 0.3,
+    **kwargs: Any,
+) -> Basins:
+    """Descend from an n x n grid of starts (inside the surface's box, 3% from its edges) and
+    record which minimum each path reaches (``kwargs`` go to :func:`descend`)."""
+    surface = get_surface(surface)
+    pad = lambda lo, hi: (lo + 0.03 * (hi - lo), hi - 0.03 * (hi - lo))  # noqa: E731
+    w1 = np.linspace(*pad(*surface.xlim), n)
+    w2 = np.linspace(*pad(*surface.ylim), n)
+    g1, g2 = np.meshgrid(w1, w2)
+    starts = np.column_stack([g1.ravel(), g2.ravel()])
+    d = descend(surface, optimizer, lr=lr, steps=steps, start=starts, **kwargs)
+    idx = surface.nearest_minimum(d.final)
+    dist = np.linalg.norm(d.final - np.asarray(surface.minima)[idx], axis=1)
+    reached = np.where(dist < tol, idx, -1)
+    if d.diverged_at is not None:
+        reached[:] = -1
+    return Basins(surface, w1, w2, reached.reshape(n, n))
+
+
+# ---------------------------------------------------------------------- the training playground
+SCHEDULES = ("constant", "step", "cosine", "warmup", "warmup+cosine")
+
+
+def make_schedule(
+    name: str, optimizer: optim.Optimizer, *, horizon: int = 2000, warmup: int = 100
+) -> optim._Schedule | None:
+    """A per-step learning-rate schedule by name (None for "constant").
+
+    "step" halves the rate every horizon / 4 steps; "cosine" decays it to 0 over ``horizon``
+    steps; "warmup" climbs linearly over ``warmup`` steps, then stays; "warmup+cosine" warms up
+    and then decays over the rest of the horizon.
+    """
+    if name == "constant":
+        return None
+    if name == "step":
+        return optim.StepLR(optimizer, step_size=max(1, horizon // 4), gamma=0.5, interval="step")
+    if name == "cosine":
+        return optim.CosineLR(optimizer, T_max=horizon, interval="step")
+    if name == "warmup":
+        return optim.LinearWarmup(optimizer, warmup)
+    if name == "warmup+cosine":
+        return optim.SequentialLR(
+            optimizer,
+            [
+                optim.LinearWarmup(optimizer, warmup),
+                optim.CosineLR(optimizer, T_max=max(1, horizon - warmup), interval="step"),
+            ],
+            milestones=[warmup],
+        )
+    raise ValueError(f"unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}")
+
+
+class Playground:
+    """The engine of the training playground (book: 7.7): a small network learning a planar data
+    set in minibatches, trained a few steps at a time so that a widget can redraw in between.
+
+    Everything is nnlib: ``nnlib.data.planar`` for the data (a training and a test set from the
+    same distribution), ``nn.MLP`` for the network (2 inputs, the ``hidden`` sizes, 1 logit),
+    :func:`initialise` for the start, :func:`make_optimizer` and :func:`make_schedule` for the
+    training, binary cross-entropy for the loss. :meth:`train` takes minibatch steps in the
+    order of ``nnlib.train.batches`` (a new random order every epoch); ``history`` records the
+    training and test loss after every call. If the loss becomes NaN or infinite, training stops
+    and ``diverged`` says when and why; :meth:`reset` starts again.
+    """
+
+    BOX = (-1.6, 1.6)  # the square drawn by the widget
+
+    def __init__(
+        self,
+        dataset: str = "spiral",
+        *,
+        n: int = 200,
+        noise: float = 0.05,
+        hidden: Sequence[int] = (16, 16),
+        activation: str = "relu",
+        scheme: str = "he",
+        optimizer: str = "adam",
+        lr: float = 0.03,
+        momentum: float = 0.9,
+        schedule: str = "constant",
+        horizon: int = 2000,
+        batch_size: int = 20,
+        seed: int = 0,
+        grid: int = 64,
+    ) -> None:
+        from ..data import PLANAR
+
+        if dataset not in PLANAR:
+            raise ValueError(f"unknown data set {dataset!r}; choose one of {', '.join(PLANAR)}")
+        if activation not in F.ACTIVATIONS:
+            raise ValueError(
+                f"unknown activation {activation!r}; choose one of {', '.join(F.ACTIVATIONS)}"
+            )
+        if scheme not in INITS:
+            raise ValueError(f"unknown initialisation {scheme!r}; choose one of {', '.join(INITS)}")
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
+            )
+        if schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        hidden = tuple(int(h) for h in hidden)
+        if any(h < 1 for h in hidden):
+            raise ValueError(f"hidden layer sizes must be positive, got {hidden}")
+        if not (isinstance(batch_size, (int, np.integer)) and 1 <= batch_size <= n):
+            raise ValueError(f"batch_size must be an integer in [1, {n}], got {batch_size!r}")
+        if not lr > 0:
+            raise ValueError(f"learning rate must be positive, got {lr}")
+        self.dataset, self.n, self.noise = dataset, int(n), float(noise)
+        self.hidden, self.activation, self.scheme = hidden, activation, scheme
+        self.optimizer_name, self.base_lr, self.momentum = optimizer, float(lr), float(momentum)
+        self.schedule_name, self.horizon = schedule, int(horizon)
+        self.batch_size, self.seed = int(batch_size), int(seed)
+        from ..data import planar
+
+        self.X, self.y = planar(dataset, n, noise=noise, rng=seed)
+        self.X_test, self.y_test = planar(dataset, n, noise=noise, rng=seed + 10_000)
+        g = np.linspace(*self.BOX, grid)
+        g1, g2 = np.meshgrid(g, g)
+        self.grid_points = np.column_stack([g1.ravel(), g2.ravel()])
+        self.grid_shape = g1.shape
+        self.reset()
+
+    # ------------------------------------------------------------------ state
+    def reset(self) -> Playground:
+        """A fresh network and optimiser (the same start for the same seed); history cleared."""
+        self.model = nn.MLP([2, *self.hidden, 1], self.activation, rng=self.seed)
+        initialise(self.model, self.scheme, rng=self.seed)
+        self.optimizer = make_optimizer(
+            self.optimizer_name, self.model.parameters(), self.base_lr, momentum=self.momentum
+        )
+        self.scheduler = make_schedule(self.schedule_name, self.optimizer, horizon=self.horizon)
+        self._rng = np.random.default_rng(self.seed)
+        self._batches: Any = iter(())
+        self.step = 0
+        self.diverged: str | None = None
+        self.history: dict[str, list[float]] = {"step": [], "train_loss": [], "test_loss": []}
+        self._record()
+        return self
+
+    @property
+    def epoch(self) -> float:
+        """Epochs so far (steps * batch size / number of training points)."""
+        return self.step * self.batch_size / self.n
+
+    @property
+    def lr(self) -> float:
+        """The learning rate of the next step."""
+        return float(self.optimizer.lr)
+
+    @property
+    def unstable(self) -> bool:
+        """True when the training loss has climbed to more than twice where it started: not a
+        NaN yet (cross-entropy on logits stays finite), but the rate is almost surely too high."""
+        losses = self.history["train_loss"]
+        return len(losses) > 1 and losses[-1] > 2 * losses[0]
+
+    def _loss(self, X: np.ndarray, y: np.ndarray) -> float:
+        with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+            z = self.model(X)
+            return F.binary_cross_entropy_with_logits(z[:, 0], y.astype(np.float64)).item()
+
+    def _record(self) -> None:
+        self.history["step"].append(self.step)
+        self.history["train_loss"].append(self._loss(self.X, self.y))
+        self.history["test_loss"].append(self._loss(self.X_test, self.y_test))
+
+    def _next_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        from ..train import batches
+
+        try:
+            return next(self._batches)
+        except StopIteration:
+            self._batches = batches(self.X, self.y, batch_size=self.batch_size, rng=self._rng)
+            return next(self._batches)
+
+    # ------------------------------------------------------------------ training
+    def train(self, steps: int = 10) -> Playground:
+        """Take ``steps`` minibatch steps (fewer if training diverges), then record the losses."""
+        from ..tensor import NonFiniteError
+
+        if self.diverged:
+            return self
+        for _ in range(int(steps)):
+            Xb, yb = self._next_batch()
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = F.binary_cross_entropy_with_logits(
+                    self.model(Xb)[:, 0], yb.astype(np.float64)
+                )
+                self.optimizer.zero_grad()
+                try:
+                    loss.backward()
+                except NonFiniteError:
+                    self.diverged = (
+                        f"Training diverged at step {self.step + 1}: the loss became "
+                        f"{loss.item()} (learning rate {self.lr:g}). Lower the learning rate, "
+                        f"then press reset."
+                    )
+                    break
+                self.optimizer.step()
+            if self.scheduler is not None:
+                self.scheduler.step()
+            self.step += 1
+            if not all(np.all(np.isfinite(p.data)) for p in self.model.parameters()):
+                self.diverged = (
+                    f"Training diverged at step {self.step}: the weights overflowed to inf or "
+                    f"NaN (learning rate {self.lr:g}). Lower the learning rate, then press reset."
+                )
+                break
+        self._record()
+        return self
+
+    # ------------------------------------------------------------------ what the widget draws
+    def probabilities(self) -> np.ndarray:
+        """ŷ = σ(z) of the network over the drawing grid (grid_shape), without a graph."""
+        with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+            z = self.model(self.grid_points).data[:, 0]
+        return F.sigmoid(z).reshape(self.grid_shape)
+
+    def accuracy(self, test: bool = False) -> float:
+        """The fraction of training (or test) points classified correctly."""
+        X, y = (self.X_test, self.y_test) if test else (self.X, self.y)
+        with no_grad():
+            z = self.model(X).data[:, 0]
+        return float(((z > 0) == y).mean())
