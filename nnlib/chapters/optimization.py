@@ -1370,3 +1370,15 @@ class Playground:
         with no_grad():
             z = self.model(X).data[:, 0]
         return float(((z > 0) == y).mean())
+
+
+def probability_grid(
+    model: nn.Module, box: tuple[float, float] = Playground.BOX, n: int = 100
+) -> np.ndarray:
+    """ŷ = σ(z) of a one-logit planar network over an n x n grid covering box x box (row 0 at the
+    bottom, as the figures draw it), without building a graph."""
+    g = np.linspace(*box, n)
+    g1, g2 = np.meshgrid(g, g)
+    with no_grad():
+        z = model(np.column_stack([g1.ravel(), g2.ravel()])).data[:, 0]
+    return F.sigmoid(z).reshape(n, n)
