@@ -82,13 +82,19 @@ def batches(
     With ``shuffle`` the rows are visited in a random order drawn from ``rng`` (a seed or a numpy
     Generator: pass the same Generator every epoch for a new order each time, reproducibly). The
     last batch is smaller when the batch size does not divide the data, unless ``drop_last``.
+    Without ``shuffle`` the batches are consecutive rows, handed out as views of the arrays (no
+    copy: full-batch training on a large array costs no copying per step).
     """
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     data = _check_data(arrays, "batches()") if len(arrays) > 1 else _single(arrays)
     n = len(data[0])
-    order = as_rng(rng).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
+    if not shuffle:  # consecutive rows: slices are views, so a full batch copies nothing
+        for start in range(0, stop, batch_size):
+            yield tuple(a[start : start + batch_size] for a in data)
+        return
+    order = as_rng(rng).permutation(n)
     for start in range(0, stop, batch_size):
         idx = order[start : start + batch_size]
         yield tuple(a[idx] for a in data)

@@ -330,3 +330,15 @@ def test_fit_steps_an_epoch_schedule_once_per_epoch():
     h = fit(model, F.cross_entropy, opt, (X, y), epochs=3, batch_size=20, rng=0, scheduler=sched)
     assert h.step_lr == pytest.approx([0.4] * 3 + [0.2] * 3 + [0.1] * 3)
     assert sched.t == 3
+
+
+def test_batches_without_shuffle_are_views_in_order():
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.arange(10)
+    parts = list(batches(X, y, batch_size=4, shuffle=False))
+    assert [len(b[0]) for b in parts] == [4, 4, 2]
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in parts]), y)
+    assert all(np.shares_memory(b[0], X) for b in parts)  # no copies
+    (full,) = list(batches(X, y, batch_size=10, shuffle=False))
+    assert full[0].base is X or np.shares_memory(full[0], X)
+    assert [len(b[0]) for b in batches(X, y, batch_size=4, shuffle=False, drop_last=True)] == [4, 4]
