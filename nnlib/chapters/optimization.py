@@ -1382,3 +1382,10 @@ def probability_grid(
     with no_grad():
         z = model(np.column_stack([g1.ravel(), g2.ravel()])).data[:, 0]
     return F.sigmoid(z).reshape(n, n)
+
+
+def dead_units(model: nn.Sequential, X: np.ndarray) -> int:
+    """How many units of the first hidden layer output 0 for every row of X (dead ReLUs)."""
+    with no_grad():
+        h = model[1](model[0](X)).data
+    return int((h.max(axis=0) <= 0).sum())

@@ -214,7 +214,7 @@ def plot_race(races: Sequence[O.Race], target: float) -> Figure:
         ax.axhline(target, color="0.3", ls="--", lw=0.8)
         style_axes(ax)
     ax1.set(xlabel="epochs", ylabel="training loss (probe)", title="per epoch")
-    ax2.set(xlabel="training time (s, this machine)", title="per second")
+    ax2.set(xlabel="CPU time of the training steps (s, this machine)", title="per second")
     ax1.legend(fontsize=8)
     return fig
 
@@ -246,10 +246,14 @@ def plot_layer_stats(stats: Sequence[O.LayerStats]) -> Figure:
         for s in (s for s in stats if s.activation == act):
             layers = np.arange(1, len(s.a_rms) + 1)
             kw = {"color": SCHEME_COLORS[s.scheme], "label": SCHEME_LABELS[s.scheme], "lw": 1.6}
-            row[0].semilogy(layers, s.a_rms, "-o", ms=2.5, **kw)
-            row[1].semilogy(layers, s.grad_rms, "-o", ms=2.5, **kw)
-        row[0].set(ylabel=f"{act}: RMS of $a_l$", title="activations, input -> output")
-        row[1].set(ylabel=f"{act}: RMS of $\\partial L/\\partial a_l$", title="gradients, back")
+            if s.scheme == "xavier":  # equal to LeCun's for square layers: dashed, on top
+                kw.update(ls="--", lw=2.2)
+            row[0].semilogy(layers, s.a_rms, marker="o", ms=2.5, **kw)
+            row[1].semilogy(layers, s.grad_rms, marker="o", ms=2.5, **kw)
+        row[0].set(ylabel=f"{act}: RMS of $a_l$", title="activations, input → output")
+        row[1].set(
+            ylabel=f"{act}: RMS of $\\partial L/\\partial a_l$", title="gradients, output → input"
+        )
         for ax in row:
             ax.axhline(1.0, color="0.5", lw=0.8, ls="--")
             style_axes(ax)
@@ -264,14 +268,19 @@ def plot_sweeps(sweeps: Sequence[O.Sweep], start_loss: float) -> Figure:
     """Training loss after a fixed budget against the learning rate, one line per optimiser."""
     fig = figure((5.2, 3.4))
     ax = fig.subplots()
+    top = 1.5 * start_loss  # losses above this are drawn as arrows at the top edge
     for sw in sweeps:
         c = OPTIMIZER_COLORS[sw.optimizer]
         ok = np.isfinite(sw.loss)
-        ax.semilogx(sw.lrs[ok], sw.loss[ok], "-o", color=c, label=OPTIMIZER_LABELS[sw.optimizer])
+        shown = np.minimum(sw.loss, top)
+        ax.semilogx(sw.lrs[ok], shown[ok], "-o", color=c, label=OPTIMIZER_LABELS[sw.optimizer])
+        off = ~ok | (sw.loss > top)
+        ax.plot(sw.lrs[off], np.full(off.sum(), top), "^", color=c, ms=10, mec="black")
         ax.plot(sw.best_lr, sw.loss.min(), "*", color=c, ms=14, mec="black")
+    ax.set_ylim(0.5 * min(sw.loss.min() for sw in sweeps), top * 1.04)
     ax.axhline(start_loss, color="0.4", ls="--", lw=0.8)
     ax.annotate(
-        "loss at the start",
+        "loss at the start (▲: off the scale)",
         (ax.get_xlim()[0], start_loss),
         xytext=(4, 4),
         textcoords="offset points",
