@@ -130,7 +130,7 @@ def plot_paths(
         ax.set_title(title)
         ax.legend(loc="lower left", fontsize=7, framealpha=0.8, frameon=True)
     for ax in axes[len(panels) :]:
-        ax.set_visible(False)
+        ax.remove()
     return fig
 
 
