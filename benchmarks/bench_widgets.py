@@ -64,7 +64,7 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
             te,
             [lambda v=v: setattr(te.lr, "value", v) for v in te.lr.options[5:25]],
         ),
-        "training_playground (10 steps + redraw)": (
+        "training_playground (10 steps)": (
             pg,
             [lambda: setattr(pg.play, "value", pg.play.value + 1) for _ in range(20)],
         ),
