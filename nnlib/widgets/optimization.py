@@ -713,6 +713,7 @@ class TrainingPlayground(LiveWidget):
             log=True,
             xlabel="step",
             ylabel="loss (binary cross-entropy)",
+            styles={"test": {"marker": "", "lw": 1.6}},  # a point every 10 steps: a plain line
         )
         self.ax_l.set(xlim=(0, self._xmax), ylim=self.YLIM)
         return [*self.regions.artists, *self.points.artists, self.title, *self.curves.artists]
