@@ -22,6 +22,7 @@ optimisers); this module only draws, with the shared toolkit (:mod:`nnlib.widget
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 
@@ -65,6 +66,7 @@ __all__ = [
     "plot_sweeps",
     "plot_schedules",
     "plot_review_runs",
+    "plot_architectures",
 ]
 
 # One colour per optimiser, the same in every figure of the chapter.
@@ -876,3 +878,33 @@ def layer_explorer(
     """Send random inputs through ``depth`` layers of ``width`` units at initialisation and show
     the size of the activations and of the backpropagated gradients at every layer."""
     return LayerExplorer(scheme, activation, depth, width)
+
+
+@styled
+def plot_architectures(nets: Sequence[tuple[str, Sequence[int]]], *, max_nodes: int = 5) -> Figure:
+    """Layered diagrams of networks side by side (nnlib.widgets.diagrams), titled, e.g. a wide
+    and a deep network with the same number of parameters."""
+    from .diagrams import network_diagram
+
+    widths = [len(sizes) for _, sizes in nets]
+    fig = figure((0.78 * sum(widths) + 0.6, 3.0))
+    axes = np.atleast_1d(fig.subplots(1, len(nets), gridspec_kw={"width_ratios": widths}))
+    # The diagrams keep an equal aspect inside axes of another shape; matplotlib logs that it
+    # widens their limits to do so, which is what we want.
+    log = logging.getLogger("matplotlib.axes._base")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        for ax, (title, sizes) in zip(axes, nets):
+            network_diagram(
+                sizes,
+                labels=("x", "h", "z"),
+                activations=["ReLU"] * (len(sizes) - 2) + [None],
+                max_nodes=max_nodes,
+                ax=ax,
+            )
+            ax.set_title(title)
+        fig.canvas.draw()  # lay out now, while the log is quiet
+    finally:
+        log.setLevel(level)
+    return fig

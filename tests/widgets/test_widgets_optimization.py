@@ -225,6 +225,7 @@ def test_static_figures_draw(readable):
         W.plot_paths([("ravine", {"SGD": O.descend("ravine", steps=10)})]),
         W.plot_basins([("GD", O.basins("wells", n=5, steps=20))]),
         W.plot_planar_runs([run], X, y, ["a run"]),
+        W.plot_architectures([("wide", [2, 128, 1]), ("deep", [2, 8, 8, 8, 1])]),
         W.plot_schedules(
             {"constant": [0.1] * 400, "cosine": O.optim.CosineLR(opt, 400).rates(400)}
         ),
