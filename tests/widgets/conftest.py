@@ -59,12 +59,13 @@ def fast_path():
 
 
 def _undrawn_ticks(fig) -> set[int]:
-    """ids of tick labels that matplotlib keeps but does not draw (ticks beyond the axis limits:
-    the locator makes one more on each side, still "visible" but skipped at draw time)."""
+    """ids of tick labels that matplotlib keeps but does not draw: ticks beyond the axis limits
+    (the locator makes one more on each side, still "visible" but skipped at draw time), and all
+    ticks of axes turned off (``ax.axis("off")``, as the diagrams do)."""
     out: set[int] = set()
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            drawn = {id(t) for t in axis._update_ticks()}
+            drawn = {id(t) for t in axis._update_ticks()} if ax.axison else set()
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
                 if id(tick) not in drawn:
                     out.update((id(tick.label1), id(tick.label2)))
