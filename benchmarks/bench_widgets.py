@@ -66,7 +66,7 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
         ),
         "training_playground (10 steps)": (
             pg,
-            [lambda: setattr(pg.play, "value", pg.play.value + 1) for _ in range(20)],
+            [pg.step_button.click for _ in range(20)],
         ),
         "layer_explorer (init scheme)": (
             le,

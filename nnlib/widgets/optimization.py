@@ -7,7 +7,7 @@ Live widgets:
   noise; see the path on the contour plot and the loss against the step;
 - :func:`training_playground`: a small network learning a planar data set, in the spirit of
   TensorFlow Playground but on nnlib: data set, depth and width, activation, initialisation,
-  optimiser, learning rate, schedule and batch size; step, train (play) and reset; the decision
+  optimiser, learning rate, schedule and batch size; train, step and reset; the decision
   regions and the loss curves update as it learns, and divergence is reported in the readout;
 - :func:`layer_explorer`: activations and gradients layer by layer through a deep network at
   initialisation, for each scheme and activation.
@@ -557,9 +557,10 @@ BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100, 200)
 
 
 class TrainingPlayground(LiveWidget):
-    """A network learning a planar data set, a few steps per tick (:func:`training_playground`)."""
+    """A network learning a planar data set, 10 steps per redraw (:func:`training_playground`)."""
 
-    CHUNK = 10  # training steps per tick of the play button or click of "step"
+    CHUNK = 10  # training steps between redraws ("+10 steps" takes one chunk)
+    TRAIN_STEPS = 200  # what "train" takes, in chunks
     YLIM = (1e-3, 3.0)
 
     def __init__(self, dataset: str = "spiral", *, pretrain: int = 300, **settings):
@@ -624,14 +625,18 @@ class TrainingPlayground(LiveWidget):
         self.seed = widgets.BoundedIntText(
             value=pg.seed, min=0, max=999, description="seed", layout=widgets.Layout(width="10em")
         )
-        self.play = widgets.Play(
-            value=0, min=0, max=10**7, step=1, interval=150, description="train", show_repeat=False
+        # Buttons, not a Play widget: Play's icons need a web font that the static site does not
+        # serve, and a button that trains in chunks animates just as well in a kernel (each
+        # chunk's redraw reaches the page while the loop runs).
+        self.train_button = widgets.Button(
+            description=f"train {self.TRAIN_STEPS} steps", layout=widgets.Layout(width="11em")
         )
         self.step_button = widgets.Button(
             description=f"+{self.CHUNK} steps", layout=widgets.Layout(width="8em")
         )
         self.reset_button = widgets.Button(description="reset", layout=widgets.Layout(width="6em"))
         self.step_button.on_click(lambda _: self.advance())
+        self.train_button.on_click(lambda _: self.train(self.TRAIN_STEPS))
         self.reset_button.on_click(lambda _: self.restart())
         self.settings = [
             self.dataset,
@@ -653,13 +658,14 @@ class TrainingPlayground(LiveWidget):
         panel = widgets.VBox(
             [
                 widgets.HBox(
-                    [self.play, self.step_button, self.reset_button, self.seed], layout=box
+                    [self.train_button, self.step_button, self.reset_button, self.seed],
+                    layout=box,
                 ),
                 widgets.HBox(self.settings[:-1], layout=box),
             ]
         )
         super().__init__(
-            [*self.settings, self.play],
+            self.settings,
             figsize=(8.0, 3.6),
             panel=panel,
             alt="Left: the data set's two classes as orange squares and blue circles on a square "
@@ -692,10 +698,16 @@ class TrainingPlayground(LiveWidget):
         self.pg.train(self.CHUNK if steps is None else steps)
         self.update()
 
-    def _on_change(self, change=None) -> None:
-        if change is not None and change.owner is self.play:
+    def train(self, steps: int) -> None:
+        """Train ``steps`` more steps, CHUNK at a time, redrawing after every chunk; stops early
+        if training diverges."""
+        for _ in range(max(1, steps // self.CHUNK)):
             self.advance()
-        elif change is not None:
+            if self.pg.diverged:
+                break
+
+    def _on_change(self, change=None) -> None:
+        if change is not None:  # any setting: a new run from step 0
             self.restart()
         else:
             self.update()

@@ -118,16 +118,23 @@ def test_playground_starts_trained_and_draws_the_engine_state(playground):
     assert "step 100" in pg.canvas.image.alt
 
 
-def test_playground_play_and_step_train_ten_steps_each(playground):
+def test_playground_step_and_train_buttons(playground):
     pg = playground
-    pg.play.value += 1
-    assert pg.result["step"] == 110
     pg.step_button.click()
-    assert pg.result["step"] == 120
-    # the same run as the engine alone: the widget adds nothing to the arithmetic
+    assert pg.result["step"] == 110
+    n = len(pg.redraw_cpu_ms)
+    pg.train_button.click()  # 200 steps, one redraw after every 10
+    assert pg.result["step"] == 310 and len(pg.redraw_cpu_ms) == n + 20
+    pg.reset_button.click()
+    assert pg.result["step"] == 0
+    for _ in range(12):
+        pg.step_button.click()
+    # the same run as the engine alone: the widget adds nothing to the arithmetic (after a
+    # reset the widget's run starts from the same seed, without the 100 pretraining steps)
     alone = O.Playground("circle", hidden=(8,))
     for _ in range(12):
         alone.train(10)
+    assert pg.result["step"] == 120
     assert pg.result["history"]["train_loss"][-1] == pytest.approx(alone.history["train_loss"][-1])
 
 
@@ -138,7 +145,7 @@ def test_playground_setting_change_restarts_and_reset_button(playground):
     pg.width.value = 4
     pg.layers.value = 3
     assert pg.pg.hidden == (4, 4, 4) and "2-4-4-4-1" in pg.title.get_text()
-    pg.play.value += 1
+    pg.step_button.click()
     assert pg.result["step"] == 10
     pg.reset_button.click()
     assert pg.result["step"] == 0
@@ -146,7 +153,7 @@ def test_playground_setting_change_restarts_and_reset_button(playground):
 
 def test_playground_divergence_is_a_clear_message():
     pg = W.training_playground("spiral", pretrain=0, optimizer="sgd", lr=1e200)
-    pg.play.value += 1
+    pg.step_button.click()
     assert pg.error is not None
     assert "diverged at step" in pg.error and "Lower the learning rate" in pg.error
     assert "Cannot show this setting" in pg.readout.value
@@ -157,7 +164,7 @@ def test_playground_divergence_is_a_clear_message():
 def test_playground_warns_when_the_loss_climbs():
     pg = W.training_playground("spiral", pretrain=0, optimizer="sgd", lr=10.0, scheme="normal")
     for _ in range(10):
-        pg.play.value += 1
+        pg.step_button.click()
     if pg.pg.unstable:  # the engine's own verdict decides what the readout must say
         assert "learning rate is probably too high" in pg.readout.value
     else:
@@ -167,13 +174,13 @@ def test_playground_warns_when_the_loss_climbs():
     pg.optimizer.value = "adam"
     pg.scheme.value = "he"
     for _ in range(5):
-        pg.play.value += 1
+        pg.step_button.click()
     assert not pg.pg.unstable and "too high" not in pg.readout.value
 
 
 def test_playground_training_ticks_use_the_fast_path(playground, fast_path):
     pg = playground
-    moves = [lambda: setattr(pg.play, "value", pg.play.value + 1) for _ in range(8)]
+    moves = [pg.step_button.click for _ in range(8)]
     fast_path(pg, moves)  # a chunk of 10 steps plus a blit: well under 100 ms of CPU
 
 
