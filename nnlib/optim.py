@@ -1,4 +1,4 @@
-"""Optimisers and learning-rate schedules (book: chapter 7, Training and optimisation).
+"""Optimisers and learning-rate schedules (book: chapter 7, Optimisation).
 
 The update rules, for a parameter w with gradient g = dL/dw and learning rate lr:
 

@@ -1,6 +1,6 @@
-"""Training and optimisation: the experiments of chapter 7.
+"""Optimisation: the experiments of chapter 7.
 
-Book: chapter 7, "Training and optimisation". What is here, in the chapter's order:
+Book: chapter 7, "Optimisation". What is here, in the chapter's order:
 
 - loss surfaces in two dimensions (a ravine, a tilted ravine, a saddle, several minima) and the
   paths that nnlib's own optimisers take on them (:func:`descend`);

@@ -1,4 +1,4 @@
-"""Figures and widgets for chapter 7, "Training and optimisation" (book/07_optimization.ipynb).
+"""Figures and widgets for chapter 7, "Optimisation" (book/07_optimization.ipynb).
 
 Live widgets:
 

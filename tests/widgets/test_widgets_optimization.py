@@ -1,4 +1,4 @@
-"""Widgets of chapter 7 (Training and optimisation), tested without a kernel.
+"""Widgets of chapter 7 (Optimisation), tested without a kernel.
 
 ipywidgets observers fire synchronously: setting a control's ``value`` (or calling a button's
 handler) runs the widget's update at once, so each test moves controls and compares what the
