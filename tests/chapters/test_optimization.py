@@ -381,6 +381,14 @@ def test_review_task_features(task):
     assert len(task.probe) == 2041
 
 
+def test_the_probe_loss_stands_in_for_the_full_training_loss(task):
+    for epochs in (0, 1, 3):
+        model = O.train_reviews(task, "adam", 0.01, epochs=epochs).model
+        full = O.mean_loss(model, task.X_train, task.y_train)
+        probe = O.mean_loss(model, task.X_train[task.probe], task.y_train[task.probe])
+        assert abs(probe - full) < 0.01, (epochs, probe, full)
+
+
 def test_gradient_noise_follows_the_sampling_formula(task):
     model = nn.MLP([task.d, 8, 2], "relu", rng=0)
     idx = task.probe[:200]
