@@ -22,6 +22,7 @@ import numpy as np
 
 from nnlib.chapters import lm
 from nnlib.widgets.lm import generator, next_word_explorer
+from nnlib.widgets.optimization import layer_explorer, training_playground, trajectory_explorer
 from nnlib.widgets.units import activation_gallery, neuron_explorer
 from nnlib.widgets.xor import perceptron_explorer, xor_hidden_space
 
@@ -45,6 +46,9 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
     nw = next_word_explorer(ff, kn, vocab, "w2 w3 w4")
     gen = generator(ff, kn, vocab, "w2 w3")
     contexts = [" ".join(f"w{i + j}" for j in range(3)) for i in range(2, 23)]
+    te = trajectory_explorer()
+    pg = training_playground("spiral", pretrain=300)
+    le = layer_explorer()
     return {
         "next_word_explorer (context)": (
             nw,
@@ -78,6 +82,21 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
         "xor_hidden_space (step slider)": (
             hs,
             [lambda t=t: setattr(hs.step, "value", int(t)) for t in hs.runs.recorded[::5]],
+        ),
+        "trajectory_explorer (lr slider)": (
+            te,
+            [lambda v=v: setattr(te.lr, "value", v) for v in te.lr.options[5:25]],
+        ),
+        "training_playground (10 steps)": (
+            pg,
+            [pg.step_button.click for _ in range(20)],
+        ),
+        "layer_explorer (init scheme)": (
+            le,
+            [
+                lambda v=v: setattr(le.scheme, "value", v)
+                for v in ["he", "lecun", "normal", "xavier", "pytorch"] * 2
+            ],
         ),
     }
 
