@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book vendor test lint format exercises bench clean
+.PHONY: book vendor lite-wheels test lint format exercises bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,12 +30,17 @@ BOOK_CONFIG := $(if $(filter-out 0 false,$(CI)),_build/_config_ci.yml,_config.ym
 vendor:
 	$(PYTHON) scripts/fetch_vendor.py
 
+# The in-browser book (JupyterLite, built into _build/html/lite/ by jupyterlite-sphinx) installs
+# nnlib from the site's own package index: this checkout's wheel, rebuilt on every `make book`.
+lite-wheels: $(STAMP)
+	$(BIN)/python scripts/build_lite_wheels.py
+
 _build/_config_ci.yml: _config.yml
 	mkdir -p _build
 	sed -E 's/^([[:space:]]*execute_notebooks[[:space:]]*:).*/\1 force/' _config.yml > $@
 	grep -q 'execute_notebooks: force' $@
 
-book: $(STAMP) vendor $(filter _build/%,$(BOOK_CONFIG))
+book: $(STAMP) vendor lite-wheels $(filter _build/%,$(BOOK_CONFIG))
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build . --all -W -n --keep-going --config $(BOOK_CONFIG); status=$$?; \
 	echo "jupyter-book build took $$(( $$(date +%s) - start )) s (config: $(BOOK_CONFIG))"; \
@@ -59,4 +64,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp_step.py
 
 clean:
-	rm -rf _build _vendor
+	rm -rf _build _vendor _contents lite/pypi

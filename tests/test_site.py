@@ -227,11 +227,14 @@ def test_every_page_in_browser(built_site, site_url, chromium):
 
 
 def test_chapters_have_launch_buttons(built_site):
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    slug = repo["url"].rstrip("/").removeprefix("https://github.com/")
+    ref = repo["branch"]
     for page in [p for p in site_pages(built_site) if is_chapter(p)]:
         html = (built_site / page).read_text(encoding="utf-8")
         notebook = page.removesuffix(".html") + ".ipynb"
-        binder = f"https://mybinder.org/v2/gh/nnbook/nnbook/main?urlpath=lab/tree/{notebook}"
-        colab = f"https://colab.research.google.com/github/nnbook/nnbook/blob/main/{notebook}"
+        binder = f"https://mybinder.org/v2/gh/{slug}/{ref}?urlpath=lab/tree/{notebook}"
+        colab = f"https://colab.research.google.com/github/{slug}/blob/{ref}/{notebook}"
         assert binder in html, f"{page} has no Binder launch button for {notebook}"
         assert colab in html, f"{page} has no Colab launch button for {notebook}"
 
