@@ -3,11 +3,14 @@
     import nnlib
     from nnlib import Tensor, functional as F, nn, optim
 
-The modules mirror the book: ``tensor`` (autodiff, Backprop), ``functional`` (activations,
-softmax, losses), ``nn`` (layers), ``init`` and ``optim`` (training), ``gradcheck``.
+The core modules mirror the book: ``tensor`` (autodiff, Backprop), ``functional`` (activations,
+softmax, losses), ``nn`` (layers), ``init`` and ``optim`` (training), ``train`` (the training
+loop), ``text`` (tokens, vocabularies, padding), ``data`` (toy sets and real corpora),
+``gradcheck``. Each chapter's own models and experiments live in ``nnlib.chapters.<topic>`` and
+its figures and widgets in ``nnlib.widgets.<topic>``; neither is imported here.
 """
 
-from . import functional, gradcheck, init, nn, optim
+from . import functional, gradcheck, init, nn, optim, text, train
 from .tensor import (
     NonFiniteError,
     ShapeError,
@@ -33,5 +36,7 @@ __all__ = [
     "optim",
     "init",
     "gradcheck",
+    "train",
+    "text",
 ]
 __version__ = "0.1.0"

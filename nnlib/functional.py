@@ -11,10 +11,12 @@ All functions are numerically stable: no overflow for |z| up to the float limits
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .init import as_rng
 from .tensor import ShapeError, Tensor
 
 __all__ = [
@@ -31,6 +33,9 @@ __all__ = [
     "swish",
     "swish_prime",
     "step",
+    "Activation",
+    "ACTIVATIONS",
+    "get_activation",
     "softmax",
     "log_softmax",
     "logsumexp",
@@ -39,8 +44,11 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "mse_loss",
+    "embedding",
     "mean_pool",
     "max_pool",
+    "dropout",
+    "REDUCTIONS",
 ]
 
 Array = np.ndarray
@@ -153,12 +161,66 @@ def step(z: Any) -> Array:
     return (np.asarray(z) > 0).astype(np.int64)[()]
 
 
+# ---------------------------------------------------------------------- the registry
+@dataclass(frozen=True)
+class Activation:
+    """An activation by name: the function, its derivative, and how the book writes it.
+
+    ``fn`` takes numbers, arrays or Tensors (a Tensor gets a backward); ``prime`` takes numbers or
+    arrays. The one registry, :data:`ACTIVATIONS`, is what ``nn``, the widgets and the tests use.
+    """
+
+    name: str  # the key, e.g. "leaky_relu"
+    fn: Callable[..., Any]
+    prime: Callable[..., Any]
+    label: str  # for titles and legends, e.g. "leaky ReLU"
+    symbol: str  # how its output is written, e.g. "LeakyReLU(z)"
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("sigmoid", sigmoid, sigmoid_prime, "sigmoid", "σ(z)"),
+        Activation("tanh", tanh, tanh_prime, "tanh", "tanh(z)"),
+        Activation("relu", relu, relu_prime, "ReLU", "ReLU(z)"),
+        Activation("leaky_relu", leaky_relu, leaky_relu_prime, "leaky ReLU", "LeakyReLU(z)"),
+        Activation("hardtanh", hardtanh, hardtanh_prime, "hard tanh", "HardTanh(z)"),
+        Activation("swish", swish, swish_prime, "swish", "swish(z)"),
+    )
+}
+
+
+def get_activation(name: str) -> Activation:
+    """The :class:`Activation` called ``name``, with a clear error listing the known names."""
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
+
+
 # ---------------------------------------------------------------------- softmax
-def logsumexp(z: Array, axis: int = -1, keepdims: bool = False) -> Array:
-    """log Σ_j exp(z_j), computed as m + log Σ_j exp(z_j - m) with m = max_j z_j."""
+def _logsumexp(z: Array, axis: int, keepdims: bool) -> Array:
     m = np.max(z, axis=axis, keepdims=True)
-    out = m + np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
+    m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf) must not give inf - inf = nan
+    with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf row: the right answer
+        out = m + np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def logsumexp(z: Any, axis: int = -1, keepdims: bool = False) -> Any:
+    """log Σ_j exp(z_j), computed as m + log Σ_j exp(z_j - m) with m = max_j z_j (no overflow).
+
+    Works on arrays and on Tensors; its derivative is softmax: d logsumexp(z) / dz_i = softmax(z)_i.
+    """
+    if not isinstance(z, Tensor):
+        return _logsumexp(_as_float(z), axis, keepdims)
+    out = _logsumexp(z.data, axis, keepdims)
+
+    def backward(g: Array) -> None:
+        lse = out if keepdims else np.expand_dims(out, axis)
+        gk = g if keepdims else np.expand_dims(g, axis)
+        z._accum(gk * np.exp(z.data - lse))
+
+    return Tensor._make(out, (z,), "logsumexp", backward)
 
 
 def _softmax(z: Array, axis: int) -> Array:
@@ -185,8 +247,8 @@ def log_softmax(z: Any, axis: int = -1) -> Any:
     """log softmax(z)_i = z_i - logsumexp(z) (stable; book: Feedforward networks)."""
     if not isinstance(z, Tensor):
         z = _as_float(z)
-        return z - logsumexp(z, axis=axis, keepdims=True)
-    out = z.data - logsumexp(z.data, axis=axis, keepdims=True)
+        return z - _logsumexp(z, axis, keepdims=True)
+    out = z.data - _logsumexp(z.data, axis, keepdims=True)
 
     def backward(g: Array) -> None:
         z._accum(g - np.exp(out) * g.sum(axis=axis, keepdims=True))
@@ -225,56 +287,142 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:
     return Tensor._make(z, prev, "linear", backward)
 
 
+# ---------------------------------------------------------------------- embeddings
+def embedding(ids: Any, E: Tensor) -> Tensor:
+    """The rows of E picked by integer ``ids``: E[ids], shape ids.shape + (d,) (book: Embeddings).
+
+    The same as one-hot vectors times E, without building them. Backward: each row of E gets the
+    sum of the gradients of every position that picked it (a word used twice gets both), done by
+    sorting the ids once and summing runs of equal ids (``np.add.reduceat``), which is faster
+    than ``np.add.at`` for the repeated ids of real text.
+    """
+    ids = np.asarray(ids)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"embedding: ids must be integers, got dtype {ids.dtype}")
+    out = E.data[ids]
+
+    def backward(g: Array) -> None:
+        flat = ids.reshape(-1)
+        order = np.argsort(flat, kind="stable")
+        rows, starts = np.unique(flat[order], return_index=True)
+        full = np.zeros_like(E.data)
+        if flat.size:
+            full[rows] = np.add.reduceat(g.reshape(-1, E.shape[-1])[order], starts, axis=0)
+        E._accum(full)
+
+    return Tensor._make(out, (E,), "embedding", backward)
+
+
 # ---------------------------------------------------------------------- losses
-def _check_targets(logits: Tensor, y: Any) -> np.ndarray:
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(per_item: Array, reduction: str, loss: str, count: int | None = None):
+    """(value, scale): the reduced loss and the factor its backward multiplies g by.
+
+    ``count`` is how many items a mean divides by (default: all of them).
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{loss}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if reduction == "none":
+        return per_item, 1.0
+    total = per_item.sum()
+    if reduction == "sum":
+        return np.asarray(total, dtype=per_item.dtype), 1.0
+    n = per_item.size if count is None else count
+    return np.asarray(total / n, dtype=per_item.dtype), 1.0 / n
+
+
+def _expand_g(g: Array, reduction: str) -> Array:
+    """The upstream gradient as one value per item (a scalar for mean/sum, an array for none)."""
+    return g if reduction == "none" else g[()]
+
+
+def _check_targets(logits: Tensor, y: Any, ignore_index: int | None) -> np.ndarray:
     y = np.asarray(y)
     if y.dtype.kind not in "iu":
         raise TypeError(
             f"cross_entropy: targets must be integer class indices, got dtype {y.dtype}"
         )
-    if logits.ndim != 2 or y.shape != logits.shape[:1]:
+    if logits.ndim not in (2, 3) or y.shape != logits.shape[:-1]:
         raise ShapeError(
-            f"cross_entropy: logits must be (N, C) and targets (N,); got logits {logits.shape} "
-            f"and targets {y.shape}"
+            f"cross_entropy: logits must be (N, C) with targets (N,), or (N, L, C) with targets "
+            f"(N, L); got logits {logits.shape} and targets {y.shape}"
         )
-    C = logits.shape[1]
-    if y.size and (y.min() < 0 or y.max() >= C):
+    C = logits.shape[-1]
+    real = y if ignore_index is None else y[y != ignore_index]
+    if real.size and (real.min() < 0 or real.max() >= C):
         raise ValueError(
-            f"cross_entropy: targets must lie in [0, {C - 1}], got {y.min()}..{y.max()}"
+            f"cross_entropy: targets must lie in [0, {C - 1}]"
+            + ("" if ignore_index is None else f" (or equal ignore_index={ignore_index})")
+            + f", got {real.min()}..{real.max()}"
         )
     return y
 
 
-def cross_entropy(logits: Tensor, y: Any) -> Tensor:
-    """Mean over the batch of -log softmax(z)_y (book: Backprop, cross-entropy loss).
+def cross_entropy(
+    logits: Tensor, y: Any, *, reduction: str = "mean", ignore_index: int | None = None
+) -> Tensor:
+    """-log softmax(z)_y for each example, averaged (book: Backprop, cross-entropy loss).
 
-    ``logits`` has shape (N, C) (or (C,) for one example) and ``y`` holds N integer classes.
-    Fused and stable: L = mean(logsumexp(z) - z_y); dL/dz = (softmax(z) - onehot(y)) / N.
+    ``logits`` is (N, C) with ``y`` (N,) integer classes, or (N, L, C) with ``y`` (N, L) for a
+    sequence of predictions per example (nnlib keeps classes last; PyTorch wants (N, C, L)), or
+    (C,) with one class. Targets equal to ``ignore_index`` (padding) contribute nothing, and the
+    mean is over the others, as in PyTorch. ``reduction`` is "mean" (default), "sum" or "none"
+    (one loss per target, 0 where ignored).
+
+    Fused and stable: L_i = logsumexp(z_i) - z_{i,y_i};  dL_i/dz_i = softmax(z_i) - onehot(y_i).
     """
     if not isinstance(logits, Tensor):
         logits = Tensor(logits)
     if logits.ndim == 1:
-        return cross_entropy(logits.reshape(1, -1), np.reshape(y, (1,)))
-    y = _check_targets(logits, y)
-    z = logits.data
-    N = z.shape[0]
+        out = cross_entropy(
+            logits.reshape(1, -1),
+            np.reshape(y, (1,)),
+            reduction=reduction,
+            ignore_index=ignore_index,
+        )
+        return out.reshape(()) if reduction == "none" else out
+    y = _check_targets(logits, y, ignore_index)
+    C = logits.shape[-1]
+    z = logits.data.reshape(-1, C)  # every prediction is one row
+    t = y.reshape(-1)
+    keep = None if ignore_index is None else t != ignore_index
+    if keep is not None:
+        t = np.where(keep, t, 0)  # any valid class; the row is masked out below
     m = z.max(axis=1, keepdims=True)
     e = np.exp(z - m)  # shifted by the row max: no overflow
     s = e.sum(axis=1, keepdims=True)
-    rows = np.arange(N)
-    loss = (np.log(s[:, 0]) + m[:, 0] - z[rows, y]).sum() / N  # mean over the batch
+    rows = np.arange(z.shape[0])
+    per_row = np.log(s[:, 0]) + m[:, 0] - z[rows, t]
+    count = None
+    if keep is not None:
+        per_row = np.where(keep, per_row, 0.0).astype(z.dtype)
+        count = int(keep.sum())
+        if count == 0 and reduction == "mean":
+            raise ValueError(
+                f"cross_entropy: every target equals ignore_index={ignore_index}, so the mean "
+                f"is over nothing; use reduction='sum' or drop the all-padding batch"
+            )
+    value, scale = _reduce(per_row.reshape(y.shape), reduction, "cross_entropy", count)
 
     def backward(g: Array) -> None:
         d = e / s  # softmax(z), from the forward pass's exponentials
-        d[rows, y] -= 1
-        d *= g / N
-        logits._accum(d)
+        d[rows, t] -= 1
+        gi = _expand_g(g, reduction)
+        if reduction == "none":
+            d *= gi.reshape(-1, 1)
+        else:
+            d *= gi * scale
+        if keep is not None:
+            d *= keep[:, None]
+        logits._accum(d.reshape(logits.shape))
 
-    return Tensor._make(np.asarray(loss), (logits,), "cross_entropy", backward)
+    return Tensor._make(value, (logits,), "cross_entropy", backward)
 
 
-def binary_cross_entropy(p: Tensor, y: Any) -> Tensor:
-    """Mean of -[y log p + (1 - y) log(1 - p)] for probabilities p (book: Backprop).
+def binary_cross_entropy(p: Tensor, y: Any, *, reduction: str = "mean") -> Tensor:
+    """-[y log p + (1 - y) log(1 - p)] for probabilities p, averaged (book: Backprop).
 
     As in PyTorch, each log is clamped at -100 so p = 0 or 1 gives a finite loss.
     """
@@ -287,21 +435,20 @@ def binary_cross_entropy(p: Tensor, y: Any) -> Tensor:
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(q), -100)
         log_1mp = np.maximum(np.log1p(-q), -100)
-    loss = -np.mean(y * log_p + (1 - y) * log_1mp)
+    value, scale = _reduce(-(y * log_p + (1 - y) * log_1mp), reduction, "binary_cross_entropy")
 
     def backward(g: Array) -> None:
-        # dL/dp = (p - y) / (p (1 - p)) / N, with the denominator kept away from 0.
+        # dL/dp = (p - y) / (p (1 - p)), with the denominator kept away from 0.
         denom = np.maximum(q * (1 - q), 1e-12)
-        p._accum(g * (q - y) / denom / q.size)
+        p._accum(_expand_g(g, reduction) * scale * (q - y) / denom)
 
-    return Tensor._make(np.asarray(loss, dtype=p.dtype), (p,), "binary_cross_entropy", backward)
+    return Tensor._make(value, (p,), "binary_cross_entropy", backward)
 
 
-def binary_cross_entropy_with_logits(z: Tensor, y: Any) -> Tensor:
+def binary_cross_entropy_with_logits(z: Tensor, y: Any, *, reduction: str = "mean") -> Tensor:
     """binary_cross_entropy(σ(z), y) computed from logits without overflow.
 
-    L = mean(max(z, 0) - z y + log(1 + exp(-|z|)));  dL/dz = (σ(z) - y) / N, the book's
-    "dL/dz = a - y".
+    L = max(z, 0) - z y + log(1 + exp(-|z|));  dL/dz = σ(z) - y, the book's "dL/dz = a - y".
     """
     if not isinstance(z, Tensor):
         z = Tensor(z)
@@ -311,23 +458,27 @@ def binary_cross_entropy_with_logits(z: Tensor, y: Any) -> Tensor:
             f"binary_cross_entropy_with_logits: z has shape {z.shape} but y has shape {y.shape}"
         )
     x = z.data
-    loss = np.mean(np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x))))
+    per_item = np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+    value, scale = _reduce(per_item, reduction, "binary_cross_entropy_with_logits")
 
     def backward(g: Array) -> None:
-        z._accum(g * (_sigmoid(x) - y) / x.size)
+        z._accum(_expand_g(g, reduction) * scale * (_sigmoid(x) - y))
 
-    return Tensor._make(np.asarray(loss, dtype=z.dtype), (z,), "bce_with_logits", backward)
+    return Tensor._make(value, (z,), "bce_with_logits", backward)
 
 
-def mse_loss(y_hat: Tensor, y: Any) -> Tensor:
-    """Mean squared error: mean((ŷ - y)^2)."""
+def mse_loss(y_hat: Tensor, y: Any, *, reduction: str = "mean") -> Tensor:
+    """Squared error (ŷ - y)^2, averaged (or summed, or per item)."""
     if not isinstance(y_hat, Tensor):
         y_hat = Tensor(y_hat)
     y = y if isinstance(y, Tensor) else Tensor(np.asarray(y, dtype=y_hat.dtype))
     if y.shape != y_hat.shape:
         raise ShapeError(f"mse_loss: y_hat has shape {y_hat.shape} but y has shape {y.shape}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"mse_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     d = y_hat - y
-    return (d * d).mean()
+    sq = d * d
+    return sq if reduction == "none" else sq.sum() if reduction == "sum" else sq.mean()
 
 
 # ---------------------------------------------------------------------- pooling
@@ -351,3 +502,21 @@ def mean_pool(x: Tensor, mask: Any = None, axis: int = -2) -> Tensor:
 def max_pool(x: Tensor, axis: int = -2) -> Tensor:
     """Element-wise max over the sequence axis (book: Embeddings, pooling)."""
     return x.max(axis=axis)
+
+
+# ---------------------------------------------------------------------- regularisation
+def dropout(x: Tensor, p: float, *, training: bool = True, rng: Any = None) -> Tensor:
+    """Inverted dropout: zero each entry with probability p, scale the rest by 1 / (1 - p).
+
+    The scaling keeps the expected value of every entry unchanged, so nothing changes at test
+    time (``training=False`` returns ``x`` itself), as in PyTorch's ``F.dropout``. ``rng`` is a
+    numpy Generator or a seed (nnlib has no global random state).
+    """
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    if not training or p == 0:
+        return x
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    keep = (as_rng(rng).random(x.shape) >= p).astype(x.dtype) / (1 - p)
+    return Tensor._make(x.data * keep, (x,), "dropout", lambda g: x._accum(g * keep))

@@ -28,6 +28,8 @@ __all__ = [
     "xavier_uniform_",
     "lecun_normal_",
     "pytorch_default_",
+    "normal_",
+    "uniform_",
     "zeros_",
     "as_rng",
 ]
@@ -53,39 +55,39 @@ def _fill(W: Tensor, values: np.ndarray) -> Tensor:
     return W
 
 
-def kaiming_normal_(W: Tensor, rng=None, gain: float = np.sqrt(2.0)) -> Tensor:
+def kaiming_normal_(W: Tensor, *, rng=None, gain: float = np.sqrt(2.0)) -> Tensor:
     """He normal: W ~ N(0, gain^2 / fan_in); gain sqrt(2) for ReLU gives Var = 2 / fan_in."""
     fan_in, _ = fans(W.shape)
     return _fill(W, as_rng(rng).normal(0.0, gain / np.sqrt(fan_in), W.shape))
 
 
-def kaiming_uniform_(W: Tensor, rng=None, gain: float = np.sqrt(2.0)) -> Tensor:
+def kaiming_uniform_(W: Tensor, *, rng=None, gain: float = np.sqrt(2.0)) -> Tensor:
     """He uniform: W ~ U(-a, a), a = gain * sqrt(3 / fan_in) (= sqrt(6 / fan_in) for ReLU)."""
     fan_in, _ = fans(W.shape)
     a = gain * np.sqrt(3.0 / fan_in)
     return _fill(W, as_rng(rng).uniform(-a, a, W.shape))
 
 
-def xavier_normal_(W: Tensor, rng=None, gain: float = 1.0) -> Tensor:
+def xavier_normal_(W: Tensor, *, rng=None, gain: float = 1.0) -> Tensor:
     """Glorot normal: W ~ N(0, gain^2 * 2 / (fan_in + fan_out))."""
     fan_in, fan_out = fans(W.shape)
     return _fill(W, as_rng(rng).normal(0.0, gain * np.sqrt(2.0 / (fan_in + fan_out)), W.shape))
 
 
-def xavier_uniform_(W: Tensor, rng=None, gain: float = 1.0) -> Tensor:
+def xavier_uniform_(W: Tensor, *, rng=None, gain: float = 1.0) -> Tensor:
     """Glorot uniform: W ~ U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = fans(W.shape)
     a = gain * np.sqrt(6.0 / (fan_in + fan_out))
     return _fill(W, as_rng(rng).uniform(-a, a, W.shape))
 
 
-def lecun_normal_(W: Tensor, rng=None) -> Tensor:
+def lecun_normal_(W: Tensor, *, rng=None) -> Tensor:
     """LeCun normal: W ~ N(0, 1 / fan_in)."""
     fan_in, _ = fans(W.shape)
     return _fill(W, as_rng(rng).normal(0.0, 1.0 / np.sqrt(fan_in), W.shape))
 
 
-def pytorch_default_(W: Tensor, rng=None, fan_in: int | None = None) -> Tensor:
+def pytorch_default_(W: Tensor, *, rng=None, fan_in: int | None = None) -> Tensor:
     """PyTorch's nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), for W and for b.
 
     For a bias (1-D) pass the layer's ``fan_in``.
@@ -93,6 +95,16 @@ def pytorch_default_(W: Tensor, rng=None, fan_in: int | None = None) -> Tensor:
     if fan_in is None:
         fan_in, _ = fans(W.shape)
     a = 1.0 / np.sqrt(fan_in)
+    return _fill(W, as_rng(rng).uniform(-a, a, W.shape))
+
+
+def normal_(W: Tensor, *, std: float, mean: float = 0.0, rng=None) -> Tensor:
+    """W ~ N(mean, std^2), e.g. a small scale for an embedding table."""
+    return _fill(W, as_rng(rng).normal(mean, std, W.shape))
+
+
+def uniform_(W: Tensor, *, a: float, rng=None) -> Tensor:
+    """W ~ U(-a, a)."""
     return _fill(W, as_rng(rng).uniform(-a, a, W.shape))
 
 

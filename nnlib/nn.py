@@ -7,7 +7,7 @@ Where nnlib differs from PyTorch the docstring says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,8 @@ __all__ = [
     "LeakyReLU",
     "HardTanh",
     "Swish",
+    "Activation",
+    "Dropout",
     "MLP",
     "MeanPool",
     "MaxPool",
@@ -45,7 +47,13 @@ class Parameter(Tensor):
 
 
 class Module:
-    """Base class: subclasses set parameters/submodules in ``__init__`` and define ``forward``."""
+    """Base class: subclasses set parameters/submodules in ``__init__`` and define ``forward``.
+
+    ``parameters()`` finds every :class:`Parameter` and sub-:class:`Module` stored as an attribute,
+    also inside lists, tuples and dicts (at any depth). Differs from PyTorch: there is no
+    registration step, so no ``ModuleList`` or ``ModuleDict`` is needed; a set of modules (no order,
+    so no stable names) is refused with an error rather than silently skipped.
+    """
 
     training = True
 
@@ -55,6 +63,7 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
+    # ------------------------------------------------------------------ finding parameters
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """(name, parameter) pairs, e.g. ("layers.0.W", W), each parameter once."""
         seen: set[int] = set()
@@ -65,17 +74,20 @@ class Module:
 
     def _walk(self, prefix: str) -> Iterator[tuple[str, Parameter]]:
         for key, value in vars(self).items():
-            name = f"{prefix}{key}"
-            if isinstance(value, Parameter):
-                yield name, value
-            elif isinstance(value, Module):
-                yield from value._walk(name + ".")
-            elif isinstance(value, (list, tuple)):
-                for i, item in enumerate(value):
-                    if isinstance(item, Parameter):
-                        yield f"{name}.{i}", item
-                    elif isinstance(item, Module):
-                        yield from item._walk(f"{name}.{i}.")
+            yield from _walk_value(f"{prefix}{key}", value, f"{type(self).__name__}.{key}")
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every submodule (depth first), each once."""
+        seen: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            yield m
+            children = [v for _, v in _walk_modules(vars(m))]
+            stack.extend(reversed(children))
 
     def parameters(self) -> list[Parameter]:
         return [p for _, p in self.named_parameters()]
@@ -88,8 +100,76 @@ class Module:
     def num_parameters(self) -> int:
         return sum(p.size for p in self.parameters())
 
+    # ------------------------------------------------------------------ modes and state
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active) on this module and every submodule; returns self."""
+        for m in self.modules():
+            m.training = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (dropout off): the same as ``train(False)``."""
+        return self.train(False)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter's values by name (save it with ``np.savez``)."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy values into the parameters by name; names and shapes must match exactly."""
+        params = dict(self.named_parameters())
+        missing = sorted(set(params) - set(state))
+        unexpected = sorted(set(state) - set(params))
+        if missing or unexpected:
+            raise KeyError(
+                f"load_state_dict: missing {missing or 'nothing'}, unexpected "
+                f"{unexpected or 'nothing'} for {type(self).__name__}"
+            )
+        for name, p in params.items():
+            value = np.asarray(state[name])
+            if value.shape != p.shape:
+                raise ShapeError(
+                    f"load_state_dict: {name} has shape {p.shape}, the state has {value.shape}"
+                )
+            p.data[...] = value
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _walk_value(name: str, value: Any, where: str) -> Iterator[tuple[str, Parameter]]:
+    """Parameters reachable from one attribute value (a Parameter, Module, list, tuple or dict)."""
+    if isinstance(value, Parameter):
+        yield name, value
+    elif isinstance(value, Module):
+        yield from value._walk(name + ".")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _walk_value(f"{name}.{i}", item, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk_value(f"{name}.{key}", item, f"{where}[{key!r}]")
+    elif isinstance(value, (set, frozenset)) and any(
+        isinstance(v, (Module, Parameter)) for v in value
+    ):
+        raise TypeError(
+            f"{where} is a set holding modules or parameters: a set has no order, so they "
+            "cannot be named; use a list or a dict"
+        )
+
+
+def _walk_modules(attrs: Mapping[str, Any]) -> Iterator[tuple[str, Module]]:
+    """(name, module) for the direct submodules in ``attrs`` (also inside lists, tuples, dicts)."""
+    for key, value in attrs.items():
+        stack = [(key, value)]
+        while stack:
+            name, v = stack.pop(0)
+            if isinstance(v, Module):
+                yield name, v
+            elif isinstance(v, (list, tuple)):
+                stack[:0] = [(f"{name}.{i}", item) for i, item in enumerate(v)]
+            elif isinstance(v, dict):
+                stack[:0] = [(f"{name}.{k}", item) for k, item in v.items()]
 
 
 class Linear(Module):
@@ -99,12 +179,14 @@ class Linear(Module):
     numpy Generator or a seed) for reproducible weights.
     """
 
-    def __init__(self, d_in: int, d_out: int, bias: bool = True, rng=None, dtype=np.float64):
+    def __init__(
+        self, d_in: int, d_out: int, bias: bool = True, *, rng=None, dtype=np.float64
+    ) -> None:
         rng = init.as_rng(rng)
         self.d_in, self.d_out = d_in, d_out
-        self.W = init.pytorch_default_(Parameter(np.empty((d_out, d_in), dtype=dtype)), rng)
+        self.W = init.pytorch_default_(Parameter(np.empty((d_out, d_in), dtype=dtype)), rng=rng)
         self.b = (
-            init.pytorch_default_(Parameter(np.empty(d_out, dtype=dtype)), rng, fan_in=d_in)
+            init.pytorch_default_(Parameter(np.empty(d_out, dtype=dtype)), rng=rng, fan_in=d_in)
             if bias
             else None
         )
@@ -127,12 +209,13 @@ class Embedding(Module):
     """A look-up table E of shape (V, d): row i is the embedding of word i (book: Embeddings).
 
     ``E(ids)`` selects rows, the same as multiplying one-hot vectors by E. Initialised
-    N(0, 1) like PyTorch.
+    N(0, std^2) with std = 1 like PyTorch; language models often train better from a smaller scale
+    (book: The neural language model), so ``std`` can be set here (PyTorch: ``nn.init.normal_``).
     """
 
-    def __init__(self, V: int, d: int, rng=None, dtype=np.float64):
+    def __init__(self, V: int, d: int, *, std: float = 1.0, rng=None, dtype=np.float64) -> None:
         self.V, self.d = V, d
-        self.E = Parameter(init.as_rng(rng).normal(0.0, 1.0, (V, d)).astype(dtype))
+        self.E = Parameter(init.as_rng(rng).normal(0.0, std, (V, d)).astype(dtype))
 
     def forward(self, ids: Any) -> Tensor:
         ids = np.asarray(ids)
@@ -142,7 +225,7 @@ class Embedding(Module):
             raise IndexError(
                 f"Embedding: ids must lie in [0, {self.V - 1}], got {ids.min()}..{ids.max()}"
             )
-        return self.E[ids]
+        return F.embedding(ids, self.E)
 
     def __repr__(self) -> str:
         return f"Embedding({self.V}, {self.d})"
@@ -170,49 +253,98 @@ class Sequential(Module):
         return f"Sequential({inner})"
 
 
-class _Activation(Module):
-    fn = staticmethod(F.relu)
+class Activation(Module):
+    """An activation as a layer, by its name in :data:`nnlib.functional.ACTIVATIONS`.
+
+    ``Activation("tanh")`` applies F.tanh; :class:`ReLU`, :class:`Tanh` and the others are the
+    same with the name filled in. There are no parameters (the non-linearity block).
+    """
+
+    name: str | None = None  # subclasses set it; Activation itself takes it as an argument
+
+    def __init__(self, name: str | None = None) -> None:
+        name = name if name is not None else type(self).name
+        if name is None:
+            raise TypeError(
+                f"{type(self).__name__} needs an activation name, e.g. Activation('relu'); "
+                f"known: {', '.join(F.ACTIVATIONS)}"
+            )
+        self.activation = F.get_activation(name)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.fn(x)
+        return self.activation.fn(x)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}()"
+            if type(self).name
+            else f"Activation({self.activation.name!r})"
+        )
 
 
-class ReLU(_Activation):
-    fn = staticmethod(F.relu)
+class ReLU(Activation):
+    name = "relu"
 
 
-class Sigmoid(_Activation):
-    fn = staticmethod(F.sigmoid)
+class Sigmoid(Activation):
+    name = "sigmoid"
 
 
-class Tanh(_Activation):
-    fn = staticmethod(F.tanh)
+class Tanh(Activation):
+    name = "tanh"
 
 
-class HardTanh(_Activation):
-    fn = staticmethod(F.hardtanh)
+class HardTanh(Activation):
+    name = "hardtanh"
 
 
-class Swish(_Activation):
-    fn = staticmethod(F.swish)
+class Swish(Activation):
+    name = "swish"
 
 
 class LeakyReLU(Module):
-    def __init__(self, slope: float = 0.01):
+    """LeakyReLU(z) = z for z > 0, ``slope`` * z otherwise (PyTorch calls it negative_slope)."""
+
+    def __init__(self, slope: float = 0.01) -> None:
         self.slope = slope
 
     def forward(self, x: Tensor) -> Tensor:
         return F.leaky_relu(x, self.slope)
 
+    def __repr__(self) -> str:
+        return f"LeakyReLU(slope={self.slope})"
 
-ACTIVATIONS: dict[str, type[Module]] = {
-    "relu": ReLU,
-    "sigmoid": Sigmoid,
-    "tanh": Tanh,
-    "hardtanh": HardTanh,
-    "swish": Swish,
-    "leaky_relu": LeakyReLU,
-}
+
+_NAMED_LAYERS: dict[str, type[Module]] = {
+    cls.name: cls for cls in (ReLU, Sigmoid, Tanh, HardTanh, Swish)
+} | {"leaky_relu": LeakyReLU}
+
+
+def _activation_layer(name: str) -> Module:
+    """A fresh layer for the activation called ``name`` (e.g. ``ReLU()`` for "relu")."""
+    F.get_activation(name)  # a clear error for unknown names
+    return _NAMED_LAYERS[name]() if name in _NAMED_LAYERS else Activation(name)
+
+
+class Dropout(Module):
+    """Inverted dropout on the input while training; the identity in eval() mode (book: LM).
+
+    Each call zeroes every entry with probability p and scales the rest by 1 / (1 - p)
+    (:func:`nnlib.functional.dropout`). Differs from PyTorch: the random numbers come from this
+    layer's own generator (``rng``: a seed or numpy Generator), never from global state.
+    """
+
+    def __init__(self, p: float = 0.5, *, rng=None) -> None:
+        if not 0 <= p < 1:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        self.p = p
+        self.rng = init.as_rng(rng)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, training=self.training, rng=self.rng)
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
 
 
 class MLP(Sequential):
@@ -222,19 +354,21 @@ class MLP(Sequential):
     no activation: its output is logits, to be fed to a loss that applies sigmoid/softmax.
     """
 
-    def __init__(self, sizes: Sequence[int], activation: str = "relu", rng=None, dtype=np.float64):
+    def __init__(
+        self, sizes: Sequence[int], activation: str = "relu", *, rng=None, dtype=np.float64
+    ) -> None:
         if len(sizes) < 2:
             raise ValueError(f"MLP needs at least an input and an output size, got {list(sizes)}")
-        if activation not in ACTIVATIONS:
+        if activation not in F.ACTIVATIONS:
             raise ValueError(
-                f"MLP: unknown activation {activation!r}; use one of {list(ACTIVATIONS)}"
+                f"MLP: unknown activation {activation!r}; use one of {list(F.ACTIVATIONS)}"
             )
         rng = init.as_rng(rng)
         layers: list[Module] = []
         for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layers.append(Linear(d_in, d_out, rng=rng, dtype=dtype))
             if i < len(sizes) - 2:
-                layers.append(ACTIVATIONS[activation]())
+                layers.append(_activation_layer(activation))
         super().__init__(*layers)
         self.sizes = list(sizes)
 
@@ -261,7 +395,7 @@ class Conv1d(Module):
     layer, a learned n-gram detector. Differs from torch.nn.Conv1d, which wants (N, d_in, L).
     """
 
-    def __init__(self, d_in: int, d_out: int, width: int, rng=None, dtype=np.float64):
+    def __init__(self, d_in: int, d_out: int, width: int, *, rng=None, dtype=np.float64) -> None:
         self.width = width
         self.linear = Linear(width * d_in, d_out, rng=rng, dtype=dtype)
 

@@ -43,10 +43,21 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, optionally with momentum and weight decay."""
+    """Stochastic gradient descent, optionally with momentum and weight decay.
 
-    def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
+    Arguments after ``lr`` are keyword-only, so ``SGD(params, 0.1, 0.9)`` cannot silently mean
+    something else than in PyTorch (whose third and fourth positions are momentum and dampening).
+    ``weight_decay`` adds ``weight_decay * w`` to each gradient (L2 regularisation).
+    """
+
+    def __init__(
+        self, params, lr: float, *, momentum: float = 0.0, weight_decay: float = 0.0
+    ) -> None:
         super().__init__(params, lr)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
+        if weight_decay < 0:
+            raise ValueError(f"SGD: weight_decay must be >= 0, got {weight_decay}")
         self.momentum, self.weight_decay = momentum, weight_decay
         self.velocity: list[np.ndarray | None] = [None] * len(self.params)
 
@@ -59,36 +70,67 @@ class SGD(Optimizer):
                 g = g + self.weight_decay * p.data
             if self.momentum:
                 v = self.velocity[i]
-                v = g.copy() if v is None else self.momentum * v + g
-                self.velocity[i] = v
+                if v is None:
+                    v = self.velocity[i] = np.array(g, dtype=p.data.dtype)
+                else:
+                    v *= self.momentum
+                    v += g
                 g = v
             p.data -= self.lr * g
 
 
 class Adam(Optimizer):
-    """Adam: per-parameter step sizes from running averages of g and g^2."""
+    """Adam (Kingma & Ba 2015): per-parameter step sizes from running averages of g and g^2.
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
+    Arguments after ``lr`` are keyword-only. ``weight_decay`` adds ``weight_decay * w`` to the
+    gradient, as PyTorch's Adam does (not AdamW's decoupled decay). The update is done in place
+    with one scratch array per parameter: the same arithmetic as the formulas above, without
+    allocating five temporaries per step for large matrices such as an embedding table.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        *,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, lr)
-        self.b1, self.b2 = betas
-        self.eps = eps
+        b1, b2 = betas
+        if not (0 <= b1 < 1 and 0 <= b2 < 1):
+            raise ValueError(f"Adam: betas must be in [0, 1), got {betas}")
+        self.b1, self.b2 = b1, b2
+        self.eps, self.weight_decay = eps, weight_decay
         self.t = 0
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.s = [np.zeros_like(p.data) for p in self.params]
+        self._scratch = [np.empty_like(p.data) for p in self.params]
 
     def step(self) -> None:
         self.t += 1
         c1 = 1 - self.b1**self.t
         c2 = 1 - self.b2**self.t
-        for p, m, s in zip(self.params, self.m, self.s):
+        for p, m, s, tmp in zip(self.params, self.m, self.s, self._scratch):
             if p.grad is None:
                 continue
             g = p.grad
-            m *= self.b1
-            m += (1 - self.b1) * g
-            s *= self.b2
-            s += (1 - self.b2) * g * g
-            p.data -= self.lr * (m / c1) / (np.sqrt(s / c2) + self.eps)
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            m *= self.b1  # m <- b1 m + (1 - b1) g
+            np.multiply(g, 1 - self.b1, out=tmp)
+            m += tmp
+            s *= self.b2  # s <- b2 s + (1 - b2) g^2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - self.b2
+            s += tmp
+            np.divide(s, c2, out=tmp)  # w <- w - lr m_hat / (sqrt(s_hat) + eps)
+            np.sqrt(tmp, out=tmp)
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= self.lr / c1
+            p.data -= tmp
 
 
 class _Schedule:

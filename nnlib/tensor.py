@@ -418,7 +418,10 @@ class Tensor:
 
         def backward(g: np.ndarray) -> None:
             full = np.zeros_like(x.data)
-            np.add.at(full, idx, g)  # repeated indices (the same word twice) add up
+            if _is_basic_index(idx):  # slices and integers pick each entry at most once
+                full[idx] = g
+            else:
+                np.add.at(full, idx, g)  # repeated indices (the same word twice) add up
             x._accum(full)
 
         return Tensor._make(out, (x,), "index", backward)
@@ -505,6 +508,18 @@ class Tensor:
                 stack.pop()
                 order.append(node)
         return order
+
+
+def _is_basic_index(idx: Any) -> bool:
+    """True for numpy "basic" indexing (ints, slices, ..., None): no entry is picked twice."""
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    return all(
+        p is None
+        or p is Ellipsis
+        or isinstance(p, (slice, int, np.integer))
+        and not isinstance(p, (bool, np.bool_))
+        for p in parts
+    )
 
 
 def _expand(g: np.ndarray, ndim: int, axis: Any, keepdims: bool) -> np.ndarray:

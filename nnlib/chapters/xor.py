@@ -20,6 +20,7 @@ import numpy as np
 from .. import functional as F
 from .. import nn, optim
 from ..tensor import Tensor
+from ..train import accuracy, evaluate, fit
 
 __all__ = [
     "perceptron",
@@ -39,8 +40,8 @@ __all__ = [
     "ACTIVATIONS",
 ]
 
-# Hidden-layer activations by name, as numpy/Tensor functions (nnlib.functional).
-ACTIVATIONS = {"relu": F.relu, "tanh": F.tanh, "sigmoid": F.sigmoid}
+# The hidden-layer activations the chapter compares (looked up in nnlib.functional.ACTIVATIONS).
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
 
 
 def _points(X: Any) -> np.ndarray:
@@ -227,29 +228,35 @@ def train_logistic_regression(
     """Fit y ~ σ(w . x + b) by gradient descent on binary cross-entropy (book: section 2.3).
 
     One nnlib Linear(d, 1) layer, loss ``binary_cross_entropy_with_logits``, plain SGD on the
-    whole data set each step. On XOR the loss cannot fall below log 2 (its minimum, at w = 0,
-    b = 0, where every output is 0.5).
+    whole data set each step (``nnlib.train.fit`` with one full batch per "epoch"). On XOR the
+    loss cannot fall below log 2 (its minimum, at w = 0, b = 0, where every output is 0.5).
     """
     X = _points(X)
     y = np.asarray(y, dtype=np.float64)
     _check_steps(steps, lr)
     model = nn.Linear(X.shape[1], 1, rng=seed)
-    opt = optim.SGD(model.parameters(), lr=lr)
-    x = Tensor(X)
-    losses, accs = [], []
-    for t in range(steps + 1):
-        z = model(x)[:, 0]
-        loss = F.binary_cross_entropy_with_logits(z, y)
-        losses.append(loss.item())
-        accs.append(float(((z.data > 0) == (y > 0.5)).mean()))
-        if t == steps:
-            break
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return LogisticRun(
-        np.array(losses), np.array(accs), model.W.data[0].copy(), float(model.b.data[0])
+    history = fit(
+        model,
+        _bce_on_logits,
+        optim.SGD(model.parameters(), lr=lr),
+        (X, y),
+        epochs=steps,
+        batch_size=len(X),  # full batch: every step sees all the points
+        shuffle=False,
+        metrics={"accuracy": accuracy},
     )
+    final = evaluate(model, _bce_on_logits, (X, y), metrics={"accuracy": accuracy})
+    return LogisticRun(
+        np.array(history.train_loss + [final["loss"]]),
+        np.array(history.metrics.get("train_accuracy", []) + [final["accuracy"]]),
+        model.W.data[0].copy(),
+        float(model.b.data[0]),
+    )
+
+
+def _bce_on_logits(z: Tensor, y: np.ndarray) -> Tensor:
+    """Binary cross-entropy of a d-...-1 network's logits z (N, 1) against 0/1 targets y (N,)."""
+    return F.binary_cross_entropy_with_logits(z[:, 0], y)
 
 
 def _check_steps(steps: int, lr: float) -> None:
@@ -272,24 +279,24 @@ def train_mlp(
     """Train a d-hidden-1 MLP on (X, y) with binary cross-entropy and SGD; return (net, losses).
 
     The network is ``nn.MLP([d, hidden, 1], activation, rng=seed)``: h = act(x W^T + b),
-    z = h U^T + c, ŷ = σ(z). Every step uses all the points (full-batch gradient descent).
+    z = h U^T + c, ŷ = σ(z). Every step uses all the points (full-batch gradient descent, run by
+    ``nnlib.train.fit`` with the batch size set to the number of points).
     ``losses`` has the loss before each of the ``steps`` updates.
     """
     X = _points(X)
     y = np.asarray(y, dtype=np.float64)
     _check_steps(steps, lr)
     net = nn.MLP([X.shape[1], hidden, 1], activation, rng=seed)
-    opt = optim.SGD(net.parameters(), lr=lr)
-    x = Tensor(X)
-    losses = np.empty(steps)
-    for t in range(steps):
-        z = net(x)[:, 0]
-        loss = F.binary_cross_entropy_with_logits(z, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses[t] = loss.item()
-    return net, losses
+    history = fit(
+        net,
+        _bce_on_logits,
+        optim.SGD(net.parameters(), lr=lr),
+        (X, y),
+        epochs=steps,
+        batch_size=len(X),
+        shuffle=False,
+    )
+    return net, np.array(history.step_loss)
 
 
 def mlp_forward(
@@ -313,7 +320,7 @@ def mlp_forward(
 def _activation(name: str):
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; use one of {sorted(ACTIVATIONS)}")
-    return ACTIVATIONS[name]
+    return F.get_activation(name).fn
 
 
 @dataclass
@@ -401,14 +408,11 @@ def train_mlps(
     Y = np.broadcast_to(y.astype(np.float64), (S, y.size))
     x = Tensor(X)
     recorded, snaps, losses = [], [], np.empty((steps + 1, S))
-
-    def per_seed_loss(z: np.ndarray) -> np.ndarray:
-        return np.mean(np.maximum(z, 0) - z * Y + np.log1p(np.exp(-np.abs(z))), axis=1)
-
     for t in range(steps + 1):
         h = act(x @ W.transpose(0, 2, 1) + b)  # (S, N, H)
         z = (h * U).sum(axis=-1) + c  # (S, N)
-        losses[t] = per_seed_loss(z.data)
+        per_seed = F.binary_cross_entropy_with_logits(z, Y, reduction="none").mean(axis=1)
+        losses[t] = per_seed.data
         if t % record_every == 0 or t == steps:
             recorded.append(t)
             snaps.append(
@@ -416,7 +420,7 @@ def train_mlps(
             )
         if t == steps:
             break
-        loss = F.binary_cross_entropy_with_logits(z, Y) * S
+        loss = per_seed.sum()  # each seed's parameters get exactly their own seed's gradient
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import (
+    array_and_axis,
     arrays,
     assert_gradcheck,
     away_from,
@@ -440,3 +441,140 @@ def test_push_away_helper_really_moves_points_off_kinks():
     x = push_away(np.array([0.0, 5e-4, -5e-4, 1.0, 0.9995, 0.3]), (0.0, 1.0), 1e-3)
     assert np.all(np.abs(x) >= 1e-3) and np.all(np.abs(x - 1) >= 1e-3)
     assert x[-1] == 0.3
+
+
+# ---------------------------------------------------------------------- reductions, padding
+def _ce_rows(z, y):
+    """-log softmax(z)_y per row, straight from the definition (numpy, float64)."""
+    z = np.asarray(z, dtype=np.float64)
+    return np.log(np.exp(z).sum(axis=-1)) - np.take_along_axis(z, y[..., None], -1)[..., 0]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_reductions_follow_the_definition(reduction):
+    z = rng(1).normal(size=(5, 4))
+    y = np.array([0, 3, 1, 1, 2])
+    rows = _ce_rows(z, y)
+    expected = {"mean": rows.mean(), "sum": rows.sum(), "none": rows}[reduction]
+    got = F.cross_entropy(Tensor(z), y, reduction=reduction).data
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert_gradcheck(lambda t: F.cross_entropy(t, y, reduction=reduction), [z])
+
+
+def test_cross_entropy_ignore_index_averages_over_real_targets_only():
+    z = rng(2).normal(size=(6, 3))
+    y = np.array([0, -100, 2, 1, -100, 0])
+    real = y != -100
+    loss = F.cross_entropy(Tensor(z), y, ignore_index=-100)
+    assert loss.item() == pytest.approx(_ce_rows(z[real], y[real]).mean(), rel=1e-12)
+    t = Tensor(z, requires_grad=True)
+    F.cross_entropy(t, y, ignore_index=-100).backward()
+    assert np.all(t.grad[~real] == 0)  # padding gets no gradient
+    assert_gradcheck(lambda t: F.cross_entropy(t, y, ignore_index=-100), [z])
+    per = F.cross_entropy(Tensor(z), y, ignore_index=-100, reduction="none").data
+    assert np.all(per[~real] == 0)
+
+
+def test_cross_entropy_over_sequences_equals_the_flattened_batch():
+    z = rng(3).normal(size=(2, 5, 4))  # (N, L, C): a prediction per position
+    y = rng(4).integers(0, 4, (2, 5))
+    y[1, 3:] = 0  # padding id 0 at the end of the second sequence
+    seq = F.cross_entropy(Tensor(z), y, ignore_index=0).item()
+    flat_y = y.reshape(-1)
+    keep = flat_y != 0
+    assert seq == pytest.approx(_ce_rows(z.reshape(-1, 4)[keep], flat_y[keep]).mean(), rel=1e-12)
+    assert F.cross_entropy(Tensor(z), y, reduction="none").shape == (2, 5)
+    assert_gradcheck(lambda t: F.cross_entropy(t, y, ignore_index=0), [z])
+
+
+def test_cross_entropy_all_ignored_is_a_clear_error():
+    with pytest.raises(ValueError, match="ignore_index"):
+        F.cross_entropy(Tensor(np.zeros((2, 3))), [5, 5], ignore_index=5)
+    assert (
+        F.cross_entropy(Tensor(np.zeros((2, 3))), [5, 5], ignore_index=5, reduction="sum").item()
+        == 0
+    )
+
+
+@pytest.mark.parametrize("reduction", ["sum", "none"])
+def test_binary_losses_reductions(reduction):
+    z = rng(5).normal(size=(3, 4))
+    y = (rng(6).random((3, 4)) > 0.5).astype(float)
+    p = 1 / (1 + np.exp(-z))
+    per = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    expected = per.sum() if reduction == "sum" else per
+    for loss, x in ((F.binary_cross_entropy_with_logits, z), (F.binary_cross_entropy, p)):
+        np.testing.assert_allclose(
+            loss(Tensor(x), y, reduction=reduction).data, expected, rtol=1e-10
+        )
+        assert_gradcheck(lambda t, loss=loss: loss(t, y, reduction=reduction), [x])
+    np.testing.assert_allclose(
+        F.mse_loss(Tensor(z), y, reduction=reduction).data,
+        ((z - y) ** 2).sum() if reduction == "sum" else (z - y) ** 2,
+    )
+
+
+def test_unknown_reduction_is_refused():
+    for call in (
+        lambda: F.cross_entropy(Tensor(np.zeros((1, 2))), [0], reduction="avg"),
+        lambda: F.binary_cross_entropy_with_logits(Tensor(np.zeros(2)), [0, 1], reduction="avg"),
+        lambda: F.mse_loss(Tensor(np.zeros(2)), [0, 1], reduction="avg"),
+    ):
+        with pytest.raises(ValueError, match="reduction"):
+            call()
+
+
+@FAST
+@given(array_and_axis(min_dims=1))
+def test_logsumexp_on_tensors_and_its_gradient_is_softmax(case):
+    x, axis, keepdims = case
+    if not isinstance(axis, int):
+        axis = -1
+    got = F.logsumexp(Tensor(x), axis=axis, keepdims=keepdims).data
+    expected = np.log(np.exp(x).sum(axis=axis, keepdims=keepdims))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+    assert_gradcheck(lambda t: F.logsumexp(t, axis=axis, keepdims=keepdims), [x])
+
+
+def test_logsumexp_of_minus_infinity_rows():
+    z = np.array([[-np.inf, -np.inf], [0.0, -np.inf]])
+    np.testing.assert_array_equal(F.logsumexp(z), [-np.inf, 0.0])
+
+
+# ---------------------------------------------------------------------- embedding, dropout
+def test_embedding_gradient_adds_up_repeated_ids():
+    E = rng(7).normal(size=(6, 3))
+    ids = np.array([[1, 4, 1], [0, 1, 5]])  # word 1 three times
+    G = rng(8).normal(size=(2, 3, 3))
+    t = Tensor(E, requires_grad=True)
+    F.embedding(ids, t).backward(G)
+    onehot = np.eye(6)[ids.reshape(-1)]  # (6 positions, V): out = onehot @ E
+    np.testing.assert_allclose(t.grad, onehot.T @ G.reshape(-1, 3), rtol=1e-12)
+    assert_gradcheck(lambda e: F.embedding(ids, e), [E])
+
+
+def test_dropout_statistics_gradient_and_eval():
+    x = np.ones((200, 100))
+    t = Tensor(x, requires_grad=True)
+    out = F.dropout(t, 0.3, rng=0)
+    kept = out.data != 0
+    assert abs(kept.mean() - 0.7) < 0.01  # 20,000 draws: sd of the mean ~0.003
+    np.testing.assert_allclose(out.data[kept], 1 / 0.7)  # survivors scaled: E[out] = x
+    out.sum().backward()
+    np.testing.assert_allclose(t.grad, out.data)  # d(out)/dx = mask / (1 - p)
+    assert F.dropout(t, 0.3, training=False) is t
+    with pytest.raises(ValueError, match="p must be"):
+        F.dropout(t, 1.0)
+
+
+# ---------------------------------------------------------------------- the registry
+def test_the_activation_registry_is_the_functions():
+    assert set(F.ACTIVATIONS) == {"sigmoid", "tanh", "relu", "leaky_relu", "hardtanh", "swish"}
+    z = np.linspace(-3, 3, 13)
+    for name, (fn, prime, _, ref) in ACTIVATIONS.items():
+        if name in F.ACTIVATIONS:
+            a = F.get_activation(name)
+            np.testing.assert_allclose(a.fn(z), ref(z), rtol=1e-12)
+            assert a.prime is prime and a.fn is fn
+    with pytest.raises(ValueError, match="choose one of"):
+        F.get_activation("gelu_typo")

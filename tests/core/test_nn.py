@@ -267,3 +267,96 @@ def test_pytorch_style_training_loop_reduces_the_loss():
     assert losses[-1] < 0.5 * losses[0]
     accuracy = (model(Tensor(X)).data.argmax(axis=1) == y).mean()
     assert accuracy > 0.9
+
+
+# ---------------------------------------------------------------------- traps and state
+class Heads(nn.Module):
+    """Modules kept in a dict and a nested list: found, with names from the keys."""
+
+    def __init__(self):
+        self.heads = {"pos": nn.Linear(2, 1, rng=0), "neg": nn.Linear(2, 1, rng=1)}
+        self.blocks = [[nn.Linear(2, 2, rng=2)], (nn.Dropout(0.1, rng=0),)]
+
+    def forward(self, x):
+        return x
+
+
+def test_modules_in_dicts_and_nested_lists_are_found():
+    m = Heads()
+    names = [n for n, _ in m.named_parameters()]
+    assert names == [
+        "heads.pos.W",
+        "heads.pos.b",
+        "heads.neg.W",
+        "heads.neg.b",
+        "blocks.0.0.W",
+        "blocks.0.0.b",
+    ]
+    m.eval()
+    assert not m.blocks[1][0].training  # eval() reaches modules inside containers
+    m.train()
+    assert m.blocks[1][0].training
+
+
+def test_a_set_of_modules_is_refused():
+    class Bad(nn.Module):
+        def __init__(self):
+            self.layers = {nn.Linear(2, 2, rng=0)}
+
+    with pytest.raises(TypeError, match="set"):
+        Bad().parameters()
+
+
+def test_activation_layer_needs_a_known_name():
+    with pytest.raises(TypeError, match="activation name"):
+        nn.Activation()
+
+    class Mystery(nn.Activation):  # forgot to say which activation
+        pass
+
+    with pytest.raises(TypeError, match="activation name"):
+        Mystery()
+    with pytest.raises(ValueError, match="choose one of"):
+        nn.Activation("relux")
+    x = rng(0).normal(size=(3, 4))
+    np.testing.assert_array_equal(nn.Activation("tanh")(Tensor(x)).data, np.tanh(x))
+    assert repr(nn.MLP([2, 3, 1], "tanh")[1]) == "Tanh()"
+
+
+def test_rng_and_optimiser_options_are_keyword_only():
+    with pytest.raises(TypeError):
+        nn.Linear(2, 3, True, 0)  # rng must be named
+    with pytest.raises(TypeError):
+        nn.MLP([2, 2], "relu", 0)
+    w = nn.Parameter(np.zeros(2))
+    with pytest.raises(TypeError):
+        optim.SGD([w], 0.1, 0.9)  # PyTorch's 3rd/4th positions differ: name them
+    with pytest.raises(TypeError):
+        optim.Adam([w], 0.1, (0.9, 0.99))
+
+
+def test_state_dict_round_trip_and_mismatches():
+    a, b = nn.MLP([3, 4, 2], rng=0), nn.MLP([3, 4, 2], rng=1)
+    b.load_state_dict(a.state_dict())
+    x = rng(1).normal(size=(5, 3))
+    np.testing.assert_array_equal(a(Tensor(x)).data, b(Tensor(x)).data)
+    state = a.state_dict()
+    state["layers.0.W"][...] = 0  # a copy: the model is untouched
+    assert np.any(a[0].W.data != 0)
+    with pytest.raises(KeyError, match="missing"):
+        b.load_state_dict({"layers.0.W": state["layers.0.W"]})
+    with pytest.raises(ShapeError, match="layers.0.W"):
+        nn.MLP([3, 5, 2], rng=0).load_state_dict(a.state_dict())
+
+
+def test_dropout_layer_follows_the_mode():
+    d = nn.Dropout(0.5, rng=0)
+    x = Tensor(np.ones((4, 50)))
+    assert np.any(d(x).data == 0)
+    d.eval()
+    assert d(x) is x
+
+
+def test_embedding_std():
+    e = nn.Embedding(2000, 10, std=0.1, rng=0)
+    assert abs(e.E.data.std() - 0.1) < 0.005  # 20,000 draws

@@ -1,0 +1,326 @@
+"""The training loop every chapter uses (book: Backprop, "Training"; Optimisation).
+
+A chapter first writes the loop by hand: for each minibatch, a forward pass, the loss, a backward
+pass, and an update::
+
+    for X_batch, y_batch in batches(X, y, batch_size=32, rng=0):
+        loss = loss_fn(model(X_batch), y_batch)   # forward pass and loss
+        optimizer.zero_grad()                      # forget the last step's gradients
+        loss.backward()                            # dL/dw for every parameter w
+        optimizer.step()                           # w <- w - lr * dL/dw (or momentum, Adam...)
+
+:func:`fit` is that loop with the book-keeping around it: epochs, a validation set, metrics, a
+learning-rate schedule, a :class:`History`, and callbacks (which is how the widgets show progress;
+this module itself displays nothing).
+
+Data is a tuple of numpy arrays with one row per example; the last array holds the targets and the
+others are the model's inputs, so ``(X, y)`` calls ``model(X)`` and ``(ids, mask, y)`` calls
+``model(ids, mask)``. Inputs reach the model as numpy arrays (``Linear`` and ``Embedding`` accept
+them), which keeps integer word ids integers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .init import as_rng
+from .tensor import NonFiniteError, Tensor, no_grad
+
+__all__ = [
+    "batches",
+    "History",
+    "FitState",
+    "TrainingDiverged",
+    "fit",
+    "predict",
+    "evaluate",
+    "accuracy",
+]
+
+Metric = Callable[[Any, np.ndarray], float]
+
+
+class TrainingDiverged(NonFiniteError):
+    """The loss became NaN or infinite during :func:`fit`; ``.history`` holds the epochs so far."""
+
+    def __init__(self, message: str, history: History):
+        super().__init__(message)
+        self.history = history
+
+
+def _check_data(data: Sequence[Any], what: str) -> tuple[np.ndarray, ...]:
+    if not isinstance(data, (tuple, list)) or len(data) < 2:
+        raise TypeError(
+            f"{what} must be a tuple of arrays (inputs..., targets) such as (X, y), "
+            f"got {type(data).__name__}"
+        )
+    arrays = tuple(np.asarray(a) for a in data)
+    lengths = {len(a) if a.ndim else -1 for a in arrays}
+    if len(lengths) != 1 or -1 in lengths:
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        raise ValueError(f"{what}: every array needs the same number of rows, got shapes {shapes}")
+    if len(arrays[0]) == 0:
+        raise ValueError(f"{what} is empty")
+    return arrays
+
+
+def batches(
+    *arrays: Any,
+    batch_size: int,
+    shuffle: bool = True,
+    rng: np.random.Generator | int | None = None,
+    drop_last: bool = False,
+) -> Iterator[tuple[np.ndarray, ...]]:
+    """Minibatches of aligned rows: ``for X_b, y_b in batches(X, y, batch_size=32, rng=0)``.
+
+    With ``shuffle`` the rows are visited in a random order drawn from ``rng`` (a seed or a numpy
+    Generator: pass the same Generator every epoch for a new order each time, reproducibly). The
+    last batch is smaller when the batch size does not divide the data, unless ``drop_last``.
+    """
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    data = _check_data(arrays, "batches()") if len(arrays) > 1 else _single(arrays)
+    n = len(data[0])
+    order = as_rng(rng).permutation(n) if shuffle else np.arange(n)
+    stop = n - n % batch_size if drop_last else n
+    for start in range(0, stop, batch_size):
+        idx = order[start : start + batch_size]
+        yield tuple(a[idx] for a in data)
+
+
+def _single(arrays: Sequence[Any]) -> tuple[np.ndarray, ...]:
+    if len(arrays) != 1:
+        raise TypeError("batches() needs at least one array")
+    a = np.asarray(arrays[0])
+    if a.ndim == 0 or len(a) == 0:
+        raise ValueError(f"batches(): need a non-empty array with rows, got shape {a.shape}")
+    return (a,)
+
+
+@dataclass
+class History:
+    """What :func:`fit` measured after each epoch (lists, one entry per epoch).
+
+    ``train_loss`` is the mean loss over the epoch's minibatches (measured while the weights were
+    changing, as Keras and most progress bars report it); ``valid_loss`` is measured at the end of
+    the epoch on the validation data (NaN without one). ``metrics`` holds ``train_<name>`` (mean
+    over the epoch's batches) and ``valid_<name>`` lists; ``lr`` is the rate used during the epoch;
+    ``time`` the seconds since the start of training.
+    """
+
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    valid_loss: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    time: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    step_loss: list[float] = field(default_factory=list)  # every training step's loss
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+
+@dataclass
+class FitState:
+    """The state of a :func:`fit` run, handed to every callback method.
+
+    Callbacks are any objects with some of ``on_fit_begin(state)``, ``on_step_end(state)``,
+    ``on_epoch_end(state)`` and ``on_fit_end(state)``; setting ``state.stop = True`` ends training
+    after the current step.
+    """
+
+    model: Any
+    optimizer: Any
+    epochs: int
+    steps_per_epoch: int
+    history: History
+    epoch: int = 0  # the current epoch, from 0
+    step: int = 0  # training steps taken so far
+    loss: float = math.nan  # the last minibatch's loss
+    stop: bool = False
+
+
+def _call(callbacks: Sequence[Any], hook: str, state: FitState) -> None:
+    for cb in callbacks:
+        method = getattr(cb, hook, None)
+        if method is not None:
+            method(state)
+
+
+def fit(
+    model: Any,
+    loss_fn: Callable[[Any, np.ndarray], Tensor],
+    optimizer: Any,
+    train_data: Sequence[Any],
+    valid_data: Sequence[Any] | None = None,
+    *,
+    epochs: int = 1,
+    batch_size: int = 32,
+    shuffle: bool = True,
+    rng: np.random.Generator | int | None = None,
+    metrics: Mapping[str, Metric] | None = None,
+    scheduler: Any = None,
+    callbacks: Sequence[Any] = (),
+) -> History:
+    """Train ``model`` with minibatch gradient descent; returns the :class:`History`.
+
+    Each epoch visits every training example once, in minibatches of ``batch_size`` in an order
+    drawn from ``rng`` (the same seed gives the same run). After each epoch: the validation loss and
+    ``metrics`` (name -> ``f(outputs, y)`` on numpy outputs, e.g. :func:`accuracy`) on
+    ``valid_data``, then
+    ``scheduler.step()`` if a learning-rate schedule is given. A NaN or infinite loss stops
+    training with :class:`TrainingDiverged`, which says when and keeps the history.
+    """
+    train = _check_data(train_data, "train_data")
+    valid = None if valid_data is None else _check_data(valid_data, "valid_data")
+    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    metrics = dict(metrics or {})
+    rng = as_rng(rng)
+    history = History()
+    state = FitState(model, optimizer, int(epochs), math.ceil(len(train[0]) / batch_size), history)
+    start = time.perf_counter()
+    _call(callbacks, "on_fit_begin", state)
+    for epoch in range(epochs):
+        state.epoch = epoch
+        _set_mode(model, training=True)
+        lr = getattr(optimizer, "lr", math.nan)
+        seen, loss_sum, metric_sums = 0, 0.0, dict.fromkeys(metrics, 0.0)
+        for *inputs, y in batches(*train, batch_size=batch_size, rng=rng, shuffle=shuffle):
+            try:
+                # A diverging run overflows on its way to a NaN loss; that is reported below,
+                # once, as TrainingDiverged, instead of as a stream of numpy warnings.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    out = model(*inputs)
+                    loss = loss_fn(out, y)
+                    optimizer.zero_grad()
+                    loss.backward()
+            except NonFiniteError as exc:
+                raise TrainingDiverged(
+                    f"training diverged at epoch {epoch + 1}, step {state.step + 1}: the loss is "
+                    f"{loss.item()} (learning rate {lr:g}). Lower the learning rate, or check "
+                    f"the data and the loss. ({exc})",
+                    history,
+                ) from None
+            optimizer.step()
+            state.step += 1
+            state.loss = loss.item()
+            history.step_loss.append(state.loss)
+            seen += len(y)
+            loss_sum += state.loss * len(y)
+            for name, f in metrics.items():
+                metric_sums[name] += f(_numpy(out), y) * len(y)
+            _call(callbacks, "on_step_end", state)
+            if state.stop:
+                break
+        history.epoch.append(epoch + 1)
+        history.train_loss.append(loss_sum / max(seen, 1))
+        history.lr.append(lr)
+        for name in metrics:
+            history.metrics.setdefault(f"train_{name}", []).append(metric_sums[name] / max(seen, 1))
+        if valid is not None:
+            scores = evaluate(model, loss_fn, valid, metrics=metrics)
+            history.valid_loss.append(scores.pop("loss"))
+            for name, value in scores.items():
+                history.metrics.setdefault(f"valid_{name}", []).append(value)
+        else:
+            history.valid_loss.append(math.nan)
+        history.time.append(time.perf_counter() - start)
+        if scheduler is not None:
+            scheduler.step()
+        _call(callbacks, "on_epoch_end", state)
+        if state.stop:
+            break
+    _set_mode(model, training=False)
+    _call(callbacks, "on_fit_end", state)
+    return history
+
+
+def _set_mode(model: Any, training: bool) -> None:
+    setter = getattr(model, "train", None)
+    if callable(setter):
+        setter(training)
+
+
+def predict(model: Any, *inputs: Any, batch_size: int = 1024) -> np.ndarray:
+    """The model's outputs for every row of ``inputs``, in evaluation mode, without a graph.
+
+    Runs in batches of ``batch_size`` and returns one numpy array (rows in the original order).
+    """
+    if not inputs:
+        raise TypeError("predict() needs the model's inputs, e.g. predict(model, X)")
+    arrays = tuple(np.asarray(a) for a in inputs)
+    n = len(arrays[0]) if arrays[0].ndim else 0
+    if n == 0 or any(a.ndim == 0 or len(a) != n for a in arrays):
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        raise ValueError(f"predict(): inputs need the same, non-zero number of rows: {shapes}")
+    was_training = getattr(model, "training", False)
+    _set_mode(model, training=False)
+    try:
+        with no_grad():
+            outs = [
+                _numpy(model(*(a[i : i + batch_size] for a in arrays)))
+                for i in range(0, n, batch_size)
+            ]
+    finally:
+        _set_mode(model, training=was_training)
+    return np.concatenate(outs, axis=0)
+
+
+def _numpy(out: Any) -> np.ndarray:
+    return out.data if isinstance(out, Tensor) else np.asarray(out)
+
+
+def evaluate(
+    model: Any,
+    loss_fn: Callable[[Any, np.ndarray], Tensor] | None,
+    data: Sequence[Any],
+    *,
+    metrics: Mapping[str, Metric] | None = None,
+    batch_size: int = 1024,
+) -> dict[str, float]:
+    """``{"loss": mean loss, **metrics}`` over ``data`` (inputs..., targets), in evaluation mode.
+
+    The loss is the mean over examples (batch means weighted by batch size); each metric is
+    computed once on all outputs. Pass ``loss_fn=None`` for metrics only.
+    """
+    *inputs, y = _check_data(data, "data")
+    out = predict(model, *inputs, batch_size=batch_size)
+    scores: dict[str, float] = {}
+    if loss_fn is not None:
+        total = 0.0
+        with no_grad():
+            for start in range(0, len(y), batch_size):
+                part = slice(start, start + batch_size)
+                total += loss_fn(Tensor(out[part]), y[part]).item() * len(y[part])
+        scores["loss"] = total / len(y)
+    for name, f in (metrics or {}).items():
+        scores[name] = float(f(out, y))
+    return scores
+
+
+def accuracy(outputs: Any, y: Any) -> float:
+    """The fraction of examples classified correctly.
+
+    ``outputs`` are logits or probabilities: (N, C) -> the class with the largest score; (N,) or
+    (N, 1) -> one binary logit per example, class 1 where it is > 0 (ŷ = σ(z) > 0.5).
+    """
+    z = _numpy(outputs)
+    y = np.asarray(y)
+    if z.ndim == 2 and z.shape[1] > 1:
+        pred = z.argmax(axis=1)
+    elif z.ndim == 1 or (z.ndim == 2 and z.shape[1] == 1):
+        pred = (z.reshape(-1) > 0).astype(np.int64)
+    else:
+        raise ValueError(f"accuracy: outputs must be (N,), (N, 1) or (N, C), got {z.shape}")
+    if pred.shape != y.reshape(-1).shape:
+        raise ValueError(f"accuracy: {pred.shape[0]} predictions but targets of shape {y.shape}")
+    return float((pred == y.reshape(-1)).mean())
