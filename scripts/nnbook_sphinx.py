@@ -17,6 +17,9 @@ book's notation never breaks the strict build (`-W -n`):
   link (no inventories offline), and so is an nnlib name that exists but has no entry of its
   own (a module constant). Any other broken reference still fails the build.
 
+It also keeps the site self-contained: style sheets that extensions add from other hosts (a
+Google Fonts sheet from jupyterlite-sphinx) are dropped.
+
 ``{exercise-links}``
     A table of every exercise notebook in ``exercises/`` with its title and links that open it in
     the browser (the site's JupyterLite), on Colab and on Binder, built from the same settings as
@@ -236,7 +239,18 @@ class ExerciseLinks(SphinxDirective):
         return row
 
 
+def _drop_remote_css(app, config) -> None:
+    """The site loads nothing from other hosts: jupyterlite-sphinx adds a Google Fonts style
+    sheet to every page (for the buttons of its own directives, which the book does not use)."""
+    app.registry.css_files[:] = [
+        (name, attrs)
+        for name, attrs in app.registry.css_files
+        if not re.match(r"^(https?:)?//", name)
+    ]
+
+
 def setup(app):
+    app.connect("config-inited", _drop_remote_css)
     app.connect("autodoc-process-docstring", _process_docstring)
     app.connect("missing-reference", _missing_reference)
     app.add_directive("nnlib-api", NnlibApi)

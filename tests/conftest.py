@@ -28,7 +28,20 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 # What a build depends on: if any of these is newer than the last successful build, rebuild.
-BOOK_SOURCES = ["_config.yml", "_toc.yml", "Makefile", "book", "nnlib", "scripts/fetch_vendor.py"]
+BOOK_SOURCES = [
+    "_config.yml",
+    "_toc.yml",
+    "Makefile",
+    "book",
+    "nnlib",
+    "exercises",
+    "lite/jupyter-lite.json",
+    "lite/jupyter_lite_config.json",
+    "lite/overrides.json",
+    "scripts/fetch_vendor.py",
+    "scripts/build_lite_wheels.py",
+    "scripts/nnbook_sphinx.py",
+]
 
 
 def in_ci() -> bool:

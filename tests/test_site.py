@@ -22,7 +22,9 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 
 ARTIFACTS = ROOT / "test-artifacts" / "site"
-NOT_PAGES = {"_static", "_sources", "_images"}
+# lite/ is the in-browser JupyterLab (JupyterLite), not a page of the book: tests/test_lite.py
+# checks it, including the one exception to "no other host" (the Pyodide runtime).
+NOT_PAGES = {"_static", "_sources", "_images", "lite"}
 LOCAL_HOSTS = {"127.0.0.1"}
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 
