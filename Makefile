@@ -70,4 +70,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp_step.py
 
 clean:
-	rm -rf _build _vendor _contents lite/pypi
+	rm -rf _build _vendor _contents lite/pypi lite/.cache
