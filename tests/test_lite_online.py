@@ -167,7 +167,7 @@ def test_data_loads_in_the_browser(built_site, site_url, chromium):
         "from nnlib.data import load_sentiment_lexicon",
         "lex = load_sentiment_lexicon(); print('LEXICON', len(lex.positive), len(lex.negative))",
     ]
-    query = "&".join("code=" + quote(line) for line in code)
+    query = "code=" + quote("\n".join(code))  # one cell, run when the REPL starts
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     try:
