@@ -76,7 +76,17 @@ def build_project_wheel() -> Path:
                 shutil.copytree(path, src / name, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(path, src / name)
-        _pip("wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(src))
+        # No build isolation: the book's environment has setuptools>=77 (the `book` extra), so
+        # pip does not set up a fresh build environment on every `make book`.
+        _pip(
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(out),
+            str(src),
+        )
         built = out / wheel_name(DIST, version)
         if not built.is_file():
             found = sorted(p.name for p in out.iterdir())
