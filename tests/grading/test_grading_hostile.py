@@ -63,7 +63,7 @@ def test_a_directory_run_produces_a_verdict_for_every_notebook(directory_run):
     proc, verdicts, out = directory_run
     assert proc.returncode == 0, proc.stderr
     assert sorted(verdicts) == sorted(c.file() for c in CASES)
-    assert "TOTAL" in proc.stdout and f"{len(CASES)} notebooks" in proc.stdout
+    assert proc.stdout.splitlines()[-1].startswith("score: ")  # --classroom is quiet
     summary = (out / "summary.md").read_text()
     assert summary.startswith("## Exercise grading:") and "reference-01_units.ipynb" in summary
     line = (out / "github_output").read_text().strip()
@@ -89,7 +89,7 @@ def test_each_submission_gets_the_verdict_it_deserves(directory_run, case):
             t["message"] for t in v["tests"]
         ), detail
     for t in v["tests"]:
-        assert t["points"] in (0, t["max_points"]) and t["message"]
+        assert 0 <= t["points"] <= t["max_points"] and t["message"]
 
 
 def test_failing_feedback_shows_expected_and_got_but_never_hidden_values(directory_run):
@@ -100,7 +100,7 @@ def test_failing_feedback_shows_expected_and_got_but_never_hidden_values(directo
     )
     assert "Hint: sigma(0) = 1 / (1 + e^0)" in wrong["test_sigmoid_values"]
     naive = {t["grade_id"]: t["message"] for t in verdicts["naive_sigmoid-01_units.ipynb"]["tests"]}
-    assert naive["test_sigmoid_stable"].startswith("FloatingPointError")
+    assert "raised FloatingPointError" in naive["test_sigmoid_stable"]
     for v in verdicts.values():
         for t in v["tests"]:
             assert "0.6224593" not in t["message"]  # a hidden expected value

@@ -160,6 +160,20 @@ def _duplicate_ids() -> dict:
     return nb
 
 
+def _earlier_attempt_above() -> dict:
+    """A wrong first attempt left above the fixed cell (same metadata), as students do."""
+    nb = solved()
+    i = next(
+        k
+        for k, c in enumerate(nb["cells"])
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == "unit_output"
+    )
+    wrong = copy.deepcopy(nb["cells"][i])
+    wrong["source"] = "def unit_output(w, x, b):\n    return 0.5\n"
+    nb["cells"].insert(i, wrong)
+    return nb
+
+
 def _v3() -> bytes:
     nb = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": []}]}
     return json.dumps(nb).encode()
@@ -185,7 +199,9 @@ CASES = [
     Case("sigmoid_only", lambda: solved(unit=UNIT_STUB), 2, {S: "passed", U: "error"}),
     Case("wrong_sigmoid", lambda: solved(SIGMOID_WRONG), 0, {S: "failed", U: "failed"}),
     Case("renamed", lambda: solved(), 4, {}, "by its grade_ids", filename="my homework.ipynb"),
-    Case("duplicate_ids", _duplicate_ids, 4, {U: "passed"}, "more than once"),
+    # the last cell with a grade_id is graded, as Restart & Run All would leave it
+    Case("duplicate_ids", _duplicate_ids, 2, {U: "failed"}, "the last cell was graded"),
+    Case("earlier_attempt_above", _earlier_attempt_above, 4, {U: "passed"}, "appears 2 times"),
     # damaged files
     Case("invalid_json", lambda: b'{"cells": [', 0, {}, "not valid notebook JSON"),
     Case("empty_file", lambda: b"", 0, {}, "empty file"),
@@ -331,12 +347,13 @@ CASES = [
     ),
     # IPython's exit() only asks the front end to close; the kernel runs on, the code is right
     Case("ipython_exit", lambda: solved(unit="exit()\n" + UNIT_OK), 4, {U: "passed"}),
+    # the sandbox's first process belongs to another user: the grader is out of sight
     Case(
         "kill_parent",
         lambda: solved(unit="import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + UNIT_OK),
         2,
-        {S: "passed", U: "not run"},
-        "ended abnormally",
+        {S: "passed", U: "error"},
+        "PermissionError",
     ),
     Case(
         "early_exception",
