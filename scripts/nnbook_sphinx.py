@@ -9,7 +9,8 @@ Docstrings are read as reStructuredText with two allowances, so that writing nnl
 book's notation never breaks the strict build (`-W -n`):
 
 - a bar is always a bar: ``|z|`` (an absolute value, a vocabulary size ``|V|``) is not an RST
-  substitution; bars outside inline literals and literal blocks are escaped before parsing;
+  substitution; bars outside inline literals and literal blocks are escaped before parsing, and
+  an inline literal may be followed by letters (a plural: "different ``key``s" in a docstring);
 - a cross-reference that Sphinx cannot resolve is resolved by name when exactly one documented
   nnlib object ends with it (``:class:`Tensor``` from ``nnlib.functional`` finds
   ``nnlib.tensor.Tensor``); a reference to a private name (a part starting with ``_``) or to
@@ -113,6 +114,8 @@ def escape_bars(lines: list[str]) -> list[str]:
                 for part in parts
             )
         )
+        # A literal followed by letters (``key``s): RST needs an escaped space after it.
+        out[-1] = re.sub(r"(``[^`]+``)(?=\w)", r"\1\\ ", out[-1])
         if line.rstrip().endswith("::"):
             literal_indent = indent
     return out
