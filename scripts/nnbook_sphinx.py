@@ -115,10 +115,20 @@ def escape_bars(lines: list[str]) -> list[str]:
             )
         )
         # A literal followed by letters (``key``s): RST needs an escaped space after it.
-        out[-1] = re.sub(r"(``[^`]+``)(?=\w)", r"\1\\ ", out[-1])
+        out[-1] = _space_after_literals(out[-1])
         if line.rstrip().endswith("::"):
             literal_indent = indent
     return out
+
+
+def _space_after_literals(line: str) -> str:
+    """``key``s -> ``key``\\ s. Literals are matched left to right as whole tokens, so the
+    closing `` of one literal is never taken for the opening of the next."""
+    return re.sub(
+        r"``[^`]+``",
+        lambda m: m.group(0) + ("\\ " if re.match(r"\w", line[m.end() :]) else ""),
+        line,
+    )
 
 
 def _process_docstring(app, what, name, obj, options, lines) -> None:

@@ -38,6 +38,7 @@ def render(lines: list[str]) -> tuple[str, list[str]]:
         ("max|a - b| / max|a|", "max|a - b| / max|a|", False),
         ("Different ``key``s give seeds", "Different keys give seeds", True),
         ("a literal ``x | y`` stays", "a literal x | y stays", False),
+        ("``f(1)``. Different ``key``s, one ``x``", "f(1). Different keys, one x", True),
     ],
 )
 def test_docstring_notation_parses_as_written(line, shown, needed):
