@@ -35,10 +35,15 @@ vendor:
 lite-wheels: $(STAMP)
 	$(BIN)/python scripts/build_lite_wheels.py
 
+# Jupyter Book resolves `local_extensions` paths against the config file's folder: in the copy
+# under _build/ the book's extension folder (scripts) is given as an absolute path.
 _build/_config_ci.yml: _config.yml
 	mkdir -p _build
-	sed -E 's/^([[:space:]]*execute_notebooks[[:space:]]*:).*/\1 force/' _config.yml > $@
+	sed -E -e 's/^([[:space:]]*execute_notebooks[[:space:]]*:).*/\1 force/' \
+	       -e 's|^([[:space:]]*nnbook_sphinx[[:space:]]*:[[:space:]]*)scripts[[:space:]]*$$|\1$(CURDIR)/scripts|' \
+	       _config.yml > $@
 	grep -q 'execute_notebooks: force' $@
+	grep -q 'nnbook_sphinx: $(CURDIR)/scripts' $@
 
 book: $(STAMP) vendor lite-wheels $(filter _build/%,$(BOOK_CONFIG))
 	@start=$$(date +%s); \

@@ -114,3 +114,24 @@ def test_licences_are_stated():
     classifiers = META.get_all("Classifier")
     for minor in (10, 11, 12, 13):
         assert f"Programming Language :: Python :: 3.{minor}" in classifiers
+
+
+def test_ci_copy_of_the_config_finds_the_books_extension():
+    """CI builds with _build/_config_ci.yml (Makefile); Jupyter Book resolves local_extensions
+    against the config file's folder, so the copy must still point at scripts/."""
+    import subprocess
+
+    target = ROOT / "_build" / "_config_ci.yml"
+    subprocess.run(
+        ["make", "-s", "-B", "_build/_config_ci.yml"], cwd=ROOT, check=True, capture_output=True
+    )
+    ci = yaml.safe_load(target.read_text())
+    assert ci["execute"]["execute_notebooks"] == "force"
+    for name, path in ci["sphinx"]["local_extensions"].items():
+        folder = (target.parent / path).resolve()
+        assert (folder / f"{name}.py").is_file(), f"{name}: {path} -> {folder}"
+    # Everything else is the same configuration.
+    plain = yaml.safe_load((ROOT / "_config.yml").read_text())
+    for key in ("execute", "sphinx"):
+        ci.pop(key), plain.pop(key)
+    assert ci == plain
