@@ -1,9 +1,11 @@
 """The book's own Sphinx directives (loaded by `sphinx.local_extensions` in _config.yml).
 
-``{nnlib-api}``
-    The API reference: one section per public nnlib module (every module and package whose dotted
-    name has no part starting with ``_``), found by walking the package, each rendered with
-    ``automodule`` from its docstrings. A module added to nnlib appears without editing a page.
+``{nnlib-api} [prefix ...]`` with option ``:exclude: prefix ...``
+    An API reference page: one section per public nnlib module (every module and package whose
+    dotted name has no part starting with ``_``) under the given prefixes, found by walking the
+    package, each rendered with ``automodule`` from its docstrings. A module added to nnlib
+    appears on its group's page without editing a page (book/api/*.md; a test checks that every
+    public module is on exactly one of them).
 
 Docstrings are read as reStructuredText with two allowances, so that writing nnlib in the
 book's notation never breaks the strict build (`-W -n`):
@@ -59,14 +61,31 @@ def public_modules(package: str = "nnlib") -> list[str]:
     return [package, *sorted(names[1:])]
 
 
+def select_modules(include: list[str], exclude: list[str]) -> list[str]:
+    """Public modules under any of `include` (a dotted prefix, the package itself included)
+    and under none of `exclude`."""
+
+    def under(name: str, prefixes: list[str]) -> bool:
+        return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+    return [m for m in public_modules() if under(m, include) and not under(m, exclude)]
+
+
 class NnlibApi(SphinxDirective):
-    """Emit a section with ``automodule`` for every public nnlib module."""
+    """Emit a section with ``automodule`` for every public nnlib module under the prefixes given
+    as arguments (default: all of nnlib), except those under ``:exclude:`` prefixes."""
 
     has_content = False
+    optional_arguments = 20
+    option_spec = {"exclude": lambda text: (text or "").split()}
 
     def run(self) -> list[nodes.Node]:
+        include = list(self.arguments) or ["nnlib"]
+        modules = select_modules(include, self.options.get("exclude", []))
+        if not modules:
+            return [self.state.document.reporter.warning(f"no nnlib modules under {include}")]
         lines: list[str] = []
-        for name in public_modules():
+        for name in modules:
             lines += [
                 f"``{name}``",
                 "-" * (len(name) + 4),

@@ -65,3 +65,18 @@ def test_public_modules_are_every_module_on_disk():
             on_disk.add(".".join(parts))
     found = ext.public_modules()
     assert found[0] == "nnlib" and set(found) == on_disk
+
+
+def test_api_pages_partition_the_modules():
+    """The groups book/api/*.md ask for cover every public module exactly once."""
+    import re
+
+    chosen: list[str] = []
+    for page in sorted((ROOT / "book" / "api").glob("*.md")):
+        text = page.read_text()
+        match = re.search(r"```\{nnlib-api\}(.*)\n(?::exclude:(.*)\n)?```", text)
+        assert match, f"{page.name} has no nnlib-api directive"
+        include = match.group(1).split() or ["nnlib"]
+        exclude = (match.group(2) or "").split()
+        chosen += ext.select_modules(include, exclude)
+    assert sorted(chosen) == sorted(ext.public_modules()), "a module is missing or on two pages"
