@@ -92,7 +92,13 @@ def test_distribution_name_is_never_nnlib():
     # that say it is the unrelated project.
     pattern = re.compile(r"pip install[^\n`#]*?(?<![\w/.-])nnlib(?![\w/.-])")
     offenders = []
-    for rel in [*DOC_FILES, "Makefile", "templates/github-classroom/classroom.yml"]:
+    templates = [
+        p.relative_to(ROOT).as_posix()
+        for p in sorted((ROOT / "templates").rglob("*"))
+        if p.is_file() and p.suffix in (".yml", ".yaml", ".md")
+    ]
+    assert templates, "no course templates found under templates/"
+    for rel in [*DOC_FILES, "Makefile", *templates]:
         for line in (ROOT / rel).read_text(encoding="utf-8").splitlines():
             if "unrelated" in line:
                 continue

@@ -51,6 +51,15 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("grade", help="grade a submitted notebook or a folder of them")
     _grade_arguments(r)
+
+    c = sub.add_parser(
+        "check",
+        help="run exercise notebooks as they are and report their visible checks (no solutions "
+        "needed: the students' own advisory check)",
+    )
+    c.add_argument("notebooks", nargs="+", type=Path)
+    c.add_argument("--timeout", type=float, default=60.0, help="seconds per cell")
+    c.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap")
     return p
 
 
@@ -271,6 +280,36 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every visible check of every notebook passes, 1 otherwise, 2 on errors."""
+    from .grader import practice_run
+    from .sandbox import probe
+
+    if not args.no_sandbox:
+        why = probe()
+        if why is not None:
+            print(f"check: cannot sandbox the notebooks: {why}", file=sys.stderr)
+            return 2
+    worst = 0
+    for path in args.notebooks:
+        rows, error = practice_run(path, args.timeout, sandbox=not args.no_sandbox)
+        print(f"== {path}")
+        if error:
+            print(f"   cannot run: {error}")
+            worst = 2
+            continue
+        for gid, status, msg in rows:
+            print(f"   {status:<8} {gid}: {msg}")
+        ok = sum(1 for r in rows if r[1] == "ok")
+        print(
+            f"   {ok}/{len(rows)} test cells pass their visible checks (advisory: the grade "
+            "comes from hidden checks)"
+        )
+        if ok < len(rows):
+            worst = max(worst, 1)
+    return worst
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m nnlib.grading``."""
     why = missing_extra()
@@ -278,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nnlib.grading: {why}", file=sys.stderr)
         return 2
     args = _parser().parse_args(argv)
-    return cmd_generate(args) if args.command == "generate" else cmd_grade(args)
+    commands = {"generate": cmd_generate, "grade": cmd_grade, "check": cmd_check}
+    return commands[args.command](args)
 
 
 def grade_main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,7 @@ from .notebook import (
 )
 from .report import Verdict
 from .run import run_job
-from .sandbox import Limits
+from .sandbox import Limits, uid_block
 from .score import (
     GraderError,
     Reference,
@@ -219,13 +219,14 @@ class Session:
         self.timeout = float(timeout)
         self.seed = secrets.randbelow(2**31) if seed is None else int(seed)
         self.sandbox = sandbox
-        self.jobs = max(1, int(jobs))
+        self.jobs = min(64, max(1, int(jobs)))
         self.limits = limits or Limits()
         self._refs: dict[str, Reference] = {}
         self._ref_locks: dict[str, threading.Lock] = {n: threading.Lock() for n in sets}
-        self._slots: queue.Queue[int] = queue.Queue()
+        self._slots: queue.Queue[int] = queue.Queue()  # one uid per concurrent kernel
+        first = uid_block()
         for i in range(self.jobs):
-            self._slots.put(i)
+            self._slots.put(first + i)
 
     # ---------------------------------------------------------------- references
     def evaluate_fn(self, exset: ExerciseSet) -> Callable:
@@ -254,7 +255,7 @@ class Session:
                         self.seed,
                         max(self.timeout, 60.0),  # the reference must not fail for being slow
                         sandbox=self.sandbox,
-                        slot=slot,
+                        uid=slot,
                         limits=self.limits,
                     )
                 finally:
@@ -306,7 +307,7 @@ class Session:
         slot = self._slots.get()
         try:
             run = run_job(
-                asm, self.seed, self.timeout, sandbox=self.sandbox, slot=slot, limits=self.limits
+                asm, self.seed, self.timeout, sandbox=self.sandbox, uid=slot, limits=self.limits
             )
         finally:
             self._slots.put(slot)
@@ -422,3 +423,40 @@ def runtime_violations(asm: Assembly, run: Any) -> dict[str, list[str]]:
 
 def warn(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def practice_run(path: Path, timeout: float, sandbox: bool = True) -> tuple[list[tuple], str]:
+    """Run a student's notebook as it is (no solutions needed), in the sandbox, with the checks
+    in practice mode: the visible checks' verdicts, as the student would see them in Jupyter.
+
+    Returns ``(rows, error)``: one ``(grade_id, status, message)`` per test cell, or an error.
+    """
+    from .score import error_text
+
+    try:
+        cells = parse_submission(read_submission_bytes(path), path.name)
+    except NotebookError as exc:
+        return [], str(exc)
+    code = [c for c in cells if c.cell_type == "code"]
+    jobs = [
+        JobCell(i, c.role if c.role in ("solution", "test") else "other", c.grade_id, c.source)
+        for i, c in enumerate(code)
+    ]
+    run = run_job(
+        Assembly(jobs, {}, {}, {}), 0, timeout, sandbox=sandbox, uid=uid_block(), practice=True
+    )
+    _, ends = run.cell_events()
+    rows = []
+    for job in jobs:
+        if job.role != "test":
+            continue
+        name = job.grade_id or f"cell {job.index}"
+        end = ends.get(job.index)
+        if end is None:
+            rows.append((name, "not run", run.stopped or "the kernel stopped before this cell"))
+        elif end.get("status") == "ok":
+            rows.append((name, "ok", "the visible checks pass"))
+        else:
+            status = "timeout" if end.get("status") == "timeout" else "failed"
+            rows.append((name, status, error_text(end.get("error"))))
+    return rows, ""

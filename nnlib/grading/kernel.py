@@ -55,7 +55,6 @@ class _Runner:
         self.job = job
         self.fd = int(job["channel_fd"])
         self.lock = threading.Lock()
-        self.timer: threading.Timer | None = None
         self.timed_out = False
         self.current = ""
         self.reported: set[tuple[str, str]] = set()
@@ -71,9 +70,9 @@ class _Runner:
             self.reported.add((name, filename))
             self.send({"event": "violation", "name": name, "file": filename})
 
-    def _interrupt(self) -> None:
+    def _alarm(self, signum: int, frame: Any) -> None:
         self.timed_out = True
-        os.kill(os.getpid(), signal.SIGINT)
+        raise KeyboardInterrupt  # as Jupyter's interrupt button: the cell stops, the next runs
 
     def run(self) -> None:
         from traitlets.config import Config
@@ -81,7 +80,8 @@ class _Runner:
         from . import checks
         from .constraints import install_guards
 
-        checks._configure(checks._channel_writer(self.fd), int(self.job["seed"]))
+        if not self.job.get("practice"):  # practice: the checks compare and raise, as in Jupyter
+            checks._configure(checks._channel_writer(self.fd), int(self.job["seed"]))
         cfg = Config()
         cfg.HistoryManager.enabled = False
         cfg.InteractiveShell.colors = "nocolor"
@@ -96,27 +96,32 @@ class _Runner:
         if guards:
             install_guards(guards, self.violation)
         timeout = float(self.job["timeout"])
+        stdout, stderr = sys.stdout, sys.stderr
         for cell in self.job["cells"]:
             self.current = cell["filename"]
             self.send({"event": "cell_start", "index": cell["index"]})
+            # what a front end keeps working between cells, whatever the last cell did
+            sys.stdout, sys.stderr = stdout, stderr
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGALRM, self._alarm)
             self.timed_out = False
             start = time.monotonic()
-            self.timer = threading.Timer(timeout, self._interrupt)
-            self.timer.daemon = True
             status, error = "ok", None
             try:
-                self.timer.start()
+                signal.setitimer(signal.ITIMER_REAL, timeout)  # no thread: works at NPROC's limit
                 result = shell.run_cell(cell["source"], store_history=True)
-                self.timer.cancel()
+                signal.setitimer(signal.ITIMER_REAL, 0)
                 exc = result.error_before_exec or result.error_in_exec
                 if exc is not None:
                     status = "error"
                     text = str(exc).strip().splitlines()
                     error = [type(exc).__name__, (text[0] if text else "")[:500]]
-            except KeyboardInterrupt:  # the interrupt landed between statements of the runner
-                self.timer.cancel()
+            except KeyboardInterrupt:  # the alarm landed outside the cell's own code
                 status, error = "error", ["KeyboardInterrupt", ""]
+            except Exception as exc:  # noqa: BLE001 - the cell broke the shell itself
+                status, error = "error", [type(exc).__name__, str(exc)[:500]]
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
             if self.timed_out:
                 status = "timeout"
             self.send(

@@ -28,6 +28,8 @@ MODULE_NAMES = (
     "HardTanh",
     "Swish",
     "LeakyReLU",
+    "Activation",
+    "Dropout",
     "MeanPool",
     "MaxPool",
     "Conv1d",
@@ -110,6 +112,8 @@ class _Encoder:
         for key, val in vars(m).items():
             if not key.isidentifier() or key.startswith("_"):
                 raise Unportable(f"{name} has an unexpected attribute {key!r}")
+            if isinstance(m, nn.Dropout) and key == "rng":
+                continue  # a generator is not data; the rebuilt layer gets a seeded one
             state[key] = self.encode(val, depth + 1)
         self.seen.discard(id(m))
         return {"$module": name, "state": state}
@@ -187,6 +191,7 @@ class _Decoder:
         return np.frombuffer(raw, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
     def module(self, d: dict, depth: int) -> Any:
+        from .. import functional as F
         from .. import nn
         from ..tensor import Tensor
 
@@ -195,6 +200,13 @@ class _Decoder:
             raise Unportable(f"unknown network type {str(name)[:50]!r}")
         cls = getattr(nn, name)
         obj = cls.__new__(cls)
+        if issubclass(cls, nn.Activation):
+            try:  # a name nnlib's own registry knows (anything else is refused)
+                F.get_activation(state.get("activation"))
+            except ValueError as exc:
+                raise Unportable(str(exc)[:200]) from exc
+        if issubclass(cls, nn.Dropout):
+            obj.rng = np.random.default_rng(0)
         for key, val in state.items():
             if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
                 raise Unportable("malformed network attribute")

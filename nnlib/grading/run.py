@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 from .assemble import Assembly
-from .sandbox import UID_BASE, Limits, bwrap_command, sandbox_env
+from .sandbox import Limits, bwrap_command, sandbox_env
 
 GRACE = 10.0  # seconds after a cell's limit before the grader ends the sandbox
 STARTUP = 60.0  # seconds for the kernel to start (imports on a busy machine)
@@ -143,10 +143,15 @@ def run_job(
     timeout: float,
     *,
     sandbox: bool = True,
-    slot: int = 0,
+    uid: int = 0,
     limits: Limits | None = None,
+    practice: bool = False,
 ) -> RunResult:
-    """Execute the assembled cells in a fresh grading kernel; never raises for what they do."""
+    """Execute the assembled cells in a fresh grading kernel; never raises for what they do.
+
+    ``uid`` is the unprivileged user the kernel becomes when the grader runs as root (one per
+    concurrent run: processes limits and signals are per user).
+    """
     limits = limits or Limits()
     n = len(asm.cells)
     budget = STARTUP + n * (timeout + 2.0) + GRACE
@@ -156,10 +161,11 @@ def run_job(
             {"index": c.index, "source": c.source, "filename": c.filename} for c in asm.cells
         ],
         "seed": int(seed),
+        "practice": practice,
         "timeout": float(timeout),
         "guards": asm.guards(),
         "limits": limits.rlimits(budget, as_root),
-        "drop": {"uid": UID_BASE + slot, "gid": UID_BASE + slot} if as_root else None,
+        "drop": {"uid": uid, "gid": uid} if as_root and uid > 0 else None,
     }
     chan_r, chan_w = os.pipe()
     info_r, info_w = os.pipe()

@@ -42,7 +42,15 @@ ETC_FILES = (
     "alternatives",
 )
 SYSTEM_DIRS = ("usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin")
-UID_BASE = 61000  # sandbox uids: UID_BASE + slot (root only)
+
+
+def uid_block() -> int:
+    """The first of a block of 64 unused uids for one grading run's kernels (root only), drawn at
+    random above 1,000,000: two grading runs on one machine never share a uid (per-user process
+    limits would otherwise let one run's fork bomb starve the other's kernels)."""
+    import secrets
+
+    return 1_000_000 + secrets.randbelow(2**30 // 64) * 64
 
 
 class SandboxUnavailable(RuntimeError):
@@ -73,8 +81,11 @@ class Limits:
 
 
 def find_bwrap() -> str | None:
-    """Path of ``bwrap``, or None."""
-    return os.environ.get("NNBOOK_BWRAP") or shutil.which("bwrap")
+    """Path of ``bwrap``, or None (``NNBOOK_BWRAP`` overrides the search, for tests)."""
+    override = os.environ.get("NNBOOK_BWRAP")
+    if override is not None:
+        return override if os.access(override, os.X_OK) else None
+    return shutil.which("bwrap")
 
 
 def nnlib_dir() -> Path:
@@ -132,12 +143,6 @@ def bwrap_command(
         p = Path("/etc") / name
         if p.exists():
             args += ["--ro-bind", str(p), str(p)]
-    for root in _python_roots():
-        args += _dirs(root, made) + ["--ro-bind", str(root), str(root)]
-        made.add(root)
-    pkg = nnlib_dir()
-    if not any(pkg.is_relative_to(r) for r in _python_roots()):
-        args += _dirs(pkg, made) + ["--ro-bind", str(pkg), str(pkg)]
     args += [
         "--dev",
         "/dev",
@@ -157,6 +162,16 @@ def bwrap_command(
         "0777",
         "--dir",
         "/tmp/work",
+    ]
+    # after the tmpfs: a package under /tmp (a throwaway copy) must stay visible
+    made |= {Path("/tmp"), Path("/tmp/home"), Path("/tmp/work")}
+    for root in _python_roots():
+        args += _dirs(root, made) + ["--ro-bind", str(root), str(root)]
+        made.add(root)
+    pkg = nnlib_dir()
+    if not any(pkg.is_relative_to(r) for r in _python_roots()):
+        args += _dirs(pkg, made) + ["--ro-bind", str(pkg), str(pkg)]
+    args += [
         "--unshare-pid",
         "--unshare-net",
         "--unshare-ipc",

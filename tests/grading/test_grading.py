@@ -166,6 +166,12 @@ def test_portable_round_trip_of_data_and_networks():
     assert type(back["net"]) is nn.MLP
     assert np.array_equal(back["net"](x).data, net(x).data)
     assert len(back["net"].parameters()) == len(net.parameters())
+    layers = nn.Sequential(
+        nn.Linear(2, 3, rng=1), nn.Activation("swish"), nn.Dropout(0.3, rng=2), nn.LeakyReLU(0.2)
+    )
+    layers.eval()
+    again = portable.decode(json.loads(json.dumps(portable.encode(layers))))
+    assert np.array_equal(again(x).data, layers(x).data) and not again.training
 
 
 def test_portable_refuses_code_and_unknown_classes():
@@ -179,6 +185,7 @@ def test_portable_refuses_code_and_unknown_classes():
     for data in (
         {"$module": "os.system", "state": {}},
         {"$module": "Linear", "state": {"__class__": 1}},
+        {"$module": "Activation", "state": {"activation": "os.system"}},
         {"$array": {"dtype": "O8", "shape": [1], "data": ""}},
         {"$array": {"dtype": "f8", "shape": [2], "data": base64.b64encode(b"x" * 8).decode()}},
         {"$pickle": "..."},
@@ -599,3 +606,58 @@ def test_classroom_result_version_3():
         assert key in first
     decoded = json.loads(base64.b64decode(classroom_base64([_verdict()])))
     assert decoded["status"] == "fail" and sum(t["score"] for t in decoded["tests"]) == 1.5
+
+
+# ---------------------------------------------------------------- course workflow templates
+def _workflow(path: str) -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "templates" / path).read_text())
+
+
+def test_the_students_workflow_holds_no_secret_and_runs_only_the_visible_checks():
+    text = (ROOT / "templates/student-repo/.github/workflows/check.yml").read_text()
+    assert "secrets." not in text and "solutions" not in text.split("# Needs")[1]
+    steps = _workflow("student-repo/.github/workflows/check.yml")["jobs"]["check"]["steps"]
+    assert steps[-1]["run"].startswith("python -m nnlib.grading check --no-sandbox exercises/")
+
+
+def test_the_central_grading_workflow_grades_in_the_sandbox_with_valid_arguments():
+    import shlex
+
+    from nnlib.grading.cli import _parser
+
+    steps = _workflow("course-grading/.github/workflows/grade.yml")["jobs"]["grade"]["steps"]
+    run = next(s["run"] for s in steps if s.get("name") == "Grade in the sandbox")
+    argv = shlex.split(run)
+    assert argv[:2] == ["sudo", "--preserve-env=PATH"] and "nnbook-grade" in argv[2]
+    args = _parser().parse_args(["grade", *argv[3:]])
+    assert not args.no_sandbox and args.gradebook and args.feedback and args.jobs == 2
+    install = next(s["run"] for s in steps if "Install" in s.get("name", ""))
+    assert "bubblewrap" in install
+    collect = next(s for s in steps if "Collect" in s.get("name", ""))
+    assert "STUDENT_REPOS_TOKEN" in collect["env"]["TOKEN"] and "rm -rf collect" in collect["run"]
+
+
+# ---------------------------------------------------------------- command line
+def test_a_missing_grading_extra_gets_a_friendly_message(monkeypatch):
+    import importlib.util
+
+    from nnlib.grading import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "IPython" else real(name, *a)
+    )
+    msg = cli.missing_extra()
+    assert msg and "IPython" in msg and "pip install 'nnbook[grading]'" in msg
+    assert cli.main(["generate"]) == 2
+
+
+def test_the_console_command_is_installed():
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).parent / "nnbook-grade"
+    proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "--gradebook" in proc.stdout and "--no-sandbox" in proc.stdout

@@ -5,6 +5,7 @@ in the sandbox with a random hidden seed (a reference that fails for some seed f
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -48,8 +49,11 @@ def _with_reference_solutions(path: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory):
-    assert probe() is None, probe()
-    session = Session(discover_sets(ROOT / "solutions"), TIMEOUT, jobs=2)
+    why = probe()
+    if why is not None and os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(f"the sandbox must work on CI: {why}")
+    # without bubblewrap (a laptop), these trusted notebooks are graded unsandboxed
+    session = Session(discover_sets(ROOT / "solutions"), TIMEOUT, jobs=2, sandbox=why is None)
     subs = []
     for path in SETS:
         solved = tmp_path_factory.mktemp("solved") / path.name
