@@ -22,8 +22,8 @@ REPO = CONFIG["repository"]["url"].rstrip("/")
 OWNER, NAME = REPO.removeprefix("https://github.com/").split("/")
 PAGES = f"https://{OWNER}.github.io/{NAME}/"
 
-# Files that name the repository: every GitHub repository URL in them must be this one, except
-# the third-party projects listed here.
+# Files that name the repository: every GitHub URL in them that names a repository called like
+# this one, or an owner called like it, must be this one (other projects may be cited freely).
 DOC_FILES = [
     "README.md",
     "CHANGELOG.md",
@@ -37,7 +37,6 @@ DOC_FILES = [
     *(p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "solutions").glob("*.ipynb"))),
     *(p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "exercises").glob("*.ipynb"))),
 ]
-THIRD_PARTY = {"jupyter-book/jupyter-book", "jupyterlite/jupyterlite"}
 GITHUB = re.compile(r"github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?(?=[/\s\"'@)#>]|$)")
 
 
@@ -48,7 +47,8 @@ def test_repository_url_is_the_same_everywhere():
         text = (ROOT / rel).read_text(encoding="utf-8")
         for owner, name in GITHUB.findall(text):
             slug = f"{owner}/{name}"
-            if slug != f"{OWNER}/{NAME}" and slug not in THIRD_PARTY:
+            ours = name.lower() in {NAME.lower(), "nnlib"} or owner.lower() == OWNER.lower()
+            if ours and slug != f"{OWNER}/{NAME}":
                 wrong.append(f"{rel}: github.com/{slug}")
         for owner, name in re.findall(r"https://([\w-]+)\.github\.io/([\w.-]+)", text):
             if (owner, name) != (OWNER, NAME):
