@@ -160,9 +160,12 @@ def _how_to_warm(spec: WheelSpec) -> str:
 @contextlib.contextmanager
 def _lock(path: Path) -> Iterator[None]:
     """An exclusive lock on ``path`` where the OS offers one (POSIX); a no-op elsewhere."""
+    if sys.platform == "emscripten":  # the browser: one process, and flock may not exist
+        yield
+        return
     try:
         import fcntl
-    except ImportError:  # Windows, Pyodide: atomic replace alone keeps the cache consistent
+    except ImportError:  # Windows: atomic replace alone keeps the cache consistent
         yield
         return
     with open(path, "a+b") as handle:
