@@ -108,7 +108,7 @@ def test_distribution_name_is_never_nnlib():
 
 def test_licences_are_stated():
     # An SPDX string (License-Expression), not the deprecated table form (License).
-    assert META["License-Expression"] == "MIT" and META["License"] is None
+    assert META["License-Expression"] == "MIT" and META.get("License") is None
     assert "MIT License" in (ROOT / "LICENSE").read_text()
     content = (ROOT / "LICENSE-content").read_text()
     assert "Attribution-ShareAlike 4.0 International" in content
