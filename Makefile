@@ -74,6 +74,7 @@ data: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp_step.py
 	$(BIN)/python benchmarks/bench_widgets.py
+	$(BIN)/python benchmarks/bench_batch_size.py
 
 clean:
 	rm -rf _build _vendor _contents lite/pypi lite/.cache
