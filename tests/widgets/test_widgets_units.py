@@ -37,6 +37,7 @@ REFERENCE = {
     ),
     "hardtanh": (F.hardtanh, F.hardtanh_prime),
     "swish": (F.swish, F.swish_prime),
+    "gelu": (F.gelu, F.gelu_prime),
 }
 
 
@@ -256,8 +257,8 @@ def test_format_slope():
 
 
 def test_plot_helpers_reject_bad_input():
-    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
-        plot_activation("gelu")
+    with pytest.raises(ValueError, match="unknown activation 'softsign'"):
+        plot_activation("softsign")
     with pytest.raises(ValueError, match="low < high"):
         plot_derivatives(["tanh"], z_range=(1, 1))
 
