@@ -51,9 +51,12 @@ __all__ = [
     "explain_plateaus",
     "firing_patterns",
     "staircase_mlp",
+    "Approximation",
+    "approximate",
     # for the figures and widgets (the section at the end)
     "EXACT_THRESHOLD",
     "grid_points",
+    "grid_lines",
     "perceptron_regions",
     "mlp_decisions",
     "n_correct",
@@ -641,6 +644,36 @@ def staircase_mlp(f: Any, lo: float, hi: float, n: int, sharpness: float = 50.0)
     return net
 
 
+@dataclass
+class Approximation:
+    """Staircase networks of several sizes against a target function (book: 2.6)."""
+
+    x: np.ndarray  # (P,) the points where everything is evaluated
+    target: np.ndarray  # (P,) f(x)
+    sizes: np.ndarray  # (K,) hidden units of each network
+    outputs: np.ndarray  # (K, P) each network's output
+    errors: np.ndarray  # (K,) each network's largest |output - f(x)| over the points
+
+
+def approximate(
+    f: Any,
+    lo: float,
+    hi: float,
+    sizes: Sequence[int],
+    sharpness: float = 50.0,
+    n_points: int = 801,
+) -> Approximation:
+    """Build :func:`staircase_mlp` with each number of hidden units in ``sizes`` and run it (its
+    nnlib forward) on ``n_points`` points of [lo, hi]."""
+    x = np.linspace(lo, hi, n_points)
+    target = np.asarray(f(x), dtype=np.float64)
+    outputs = np.stack(
+        [staircase_mlp(f, lo, hi, int(n), sharpness)(Tensor(x[:, None])).data[:, 0] for n in sizes]
+    )
+    errors = np.abs(outputs - target).max(axis=1)
+    return Approximation(x, target, np.asarray(sizes), outputs, errors)
+
+
 # ======================================================================================
 # Decision rules on grids of inputs, for the chapter's figures and widgets.
 # nnlib.widgets.xor draws exactly what these return; nothing here draws.
@@ -661,6 +694,26 @@ def grid_points(xlim: Sequence[float], ylim: Sequence[float], n: int) -> np.ndar
         raise ValueError(f"grid limits must be (low, high) with low < high: {xlim}, {ylim}")
     g1, g2 = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
     return np.column_stack([g1.ravel(), g2.ravel()])
+
+
+def grid_lines(lim: Sequence[float] = (-0.5, 1.5), n_lines: int = 11, n_points: int = 41):
+    """The lines of a square grid over lim x lim, as points: (2 n_lines, n_points, 2).
+
+    The first n_lines are horizontal (x2 fixed), the rest vertical (x1 fixed). Mapped through a
+    hidden layer, they show how the layer bends and folds the input plane.
+    """
+    if n_lines < 2 or n_points < 2:
+        raise ValueError(f"need at least 2 lines of 2 points, got {n_lines} and {n_points}")
+    lo, hi = (float(v) for v in lim)
+    if not lo < hi:
+        raise ValueError(f"grid limits must be (low, high) with low < high: {lim}")
+    fixed = np.linspace(lo, hi, n_lines)
+    along = np.linspace(lo, hi, n_points)
+    horizontal = np.stack(
+        [np.broadcast_to(along, (n_lines, n_points)), fixed[:, None] + 0 * along], -1
+    )
+    vertical = horizontal[..., ::-1]
+    return np.concatenate([horizontal, vertical])
 
 
 def perceptron_regions(
