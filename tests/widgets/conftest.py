@@ -65,7 +65,19 @@ def assert_readable(fig, tolerance_px: float = 1.0) -> list:
 
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and t.figure]
+    # Tick labels exist for ticks outside the view too; only those of drawn ticks count.
+    hidden_ticks = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            drawn = {id(t) for t in axis._update_ticks()} if ax.axison else set()
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if id(tick) not in drawn:
+                    hidden_ticks.update({id(tick.label1), id(tick.label2)})
+    texts = [
+        t
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and t.figure and id(t) not in hidden_ticks
+    ]
     boxes = [t.get_window_extent(renderer) for t in texts]
     W, H = fig.bbox.width, fig.bbox.height
     for t, bb in zip(texts, boxes):
