@@ -605,12 +605,16 @@ def explain_plateaus(runs: MLPRuns, t: int = -1, decimals: int = 2) -> Plateaus:
     return Plateaus(kind, predicted, groups)
 
 
-def firing_patterns(h: Any) -> np.ndarray:
-    """(H, N) booleans: which hidden units are active (h > 0) on which of N points (book: 2.7)."""
+def firing_patterns(h: Any, threshold: float = 0.01) -> np.ndarray:
+    """(H, N) booleans: which hidden units are active (h > threshold) on which of N points.
+
+    A trained ReLU unit can sit just above its kink (h of order 1e-4) on some inputs; the
+    threshold (0.01 by default) counts such barely-on values as off (book: 2.7).
+    """
     h = np.asarray(h, dtype=np.float64)
     if h.ndim != 2:
         raise ValueError(f"h must be (N, H), one row of hidden values per point; got {h.shape}")
-    return (h > 0).T
+    return (h > threshold).T
 
 
 # ---------------------------------------------------------------------- one hidden layer goes far

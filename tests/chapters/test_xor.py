@@ -384,8 +384,9 @@ def test_stuck_relu_networks_sit_on_the_predicted_plateaus():
 
 
 def test_firing_patterns():
-    h = np.array([[0.0, 2.0], [1.0, 0.0], [0.5, 0.0]])
+    h = np.array([[0.0, 2.0], [1.0, 0.0], [0.5, 2e-4]])
     np.testing.assert_array_equal(P.firing_patterns(h), [[False, True, True], [True, False, False]])
+    assert P.firing_patterns(h, threshold=0)[1, 2]
 
 
 # ---------------------------------------------------------------------- custom starts
