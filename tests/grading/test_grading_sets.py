@@ -80,3 +80,25 @@ def test_blank_exercise_scores_zero(verdicts, path):
     assert v.error is None and v.tests, v.to_json()
     assert v.score == 0 and v.max_score > 0, v.to_json()
     assert all(t.status in ("error", "failed") for t in v.tests), v.to_json()
+
+
+BOOK_SETS = [p for p in SETS if p.name[:2].isdigit() and p.name[:2] != "00"]
+
+
+@pytest.mark.parametrize("path", BOOK_SETS, ids=lambda p: p.stem)
+def test_book_sets_follow_the_chapters_checklist(path):
+    """CHAPTERS.md: 6-10 tasks; every graded test cell has a hidden check (points come only from
+    hidden checks); every solution cell says what it may not use, so calling the library that
+    already solves a task earns nothing (tests/grading/hostile/cases.py shows it does)."""
+    from nnlib.grading.rewrite import plan_test_cell
+
+    cells = cells_of(json.loads(path.read_text(encoding="utf-8")))
+    solutions = [c for c in cells if c.role == "solution"]
+    tests = [c for c in cells if c.role == "test"]
+    assert 6 <= len(solutions) <= 10, f"{path.name}: {len(solutions)} tasks"
+    for cell in tests:
+        sites = plan_test_cell(cell.source).sites
+        assert any(s.hidden for s in sites), f"{cell.grade_id} has no hidden check"
+        assert any(not s.hidden for s in sites), f"{cell.grade_id} gives the student no feedback"
+    for cell in solutions:
+        assert cell.forbid, f"solution cell {cell.grade_id} forbids nothing"
