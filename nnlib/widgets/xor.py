@@ -408,9 +408,10 @@ class XorHiddenSpace(LiveWidget):
             ann.set_text(", ".join(names[k] for k in members) if first else "")
         view = (lim, r["axes"])
         if self._shown_view != view:  # new limits or axes: the background must be redrawn
+            new_labels = self._shown_view is None or self._shown_view[1] != r["axes"]
             self._shown_view = view
             self.ax_h.set(xlim=lim, ylim=lim, xlabel=r["axes"][0], ylabel=r["axes"][1])
-            self.canvas.invalidate(relayout=True)
+            self.canvas.invalidate(relayout=new_labels)  # solving the layout costs half a redraw
         where = "" if r["step"] is None else f", step {r['step']}"
         self.h_title.set_text(f"hidden space ({r['name']}{where})")
         rows = ", ".join(f"({v[0]:.2f}, {v[1]:.2f})" for v in r["p"]).replace("-", "−")
