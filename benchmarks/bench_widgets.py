@@ -32,7 +32,7 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
     g = activation_gallery()
     p = perceptron_explorer()
     hs = xor_hidden_space()
-    hs.network.value = 0
+    hs.network.value = "trained"
     return {
         "neuron_explorer (b slider)": (
             ex,
