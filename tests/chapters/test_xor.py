@@ -484,3 +484,22 @@ def test_grid_lines_cover_the_square():
     np.testing.assert_allclose(g[1, :, 1], 0.5)  # second horizontal line: x2 = 0.5
     np.testing.assert_allclose(g[4, :, 0], 0.5)  # second vertical line: x1 = 0.5
     np.testing.assert_allclose(g[0, :, 0], np.linspace(0, 1, 5))
+
+
+def test_the_full_size_script_reports_what_the_trainer_finds(capsys):
+    """scripts/xor_experiments.py (quoted in the chapter), run small: its counts are the
+    trainer's own, at each checkpoint."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "xor_experiments.py"
+    spec = importlib.util.spec_from_file_location("xor_experiments", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.main(["--steps", "1200", "--seeds", "12", "--widths", "2"])
+    rows = {line.split("|")[0].strip(): line for line in capsys.readouterr().out.splitlines()}
+    X, y = truth_table("XOR")
+    for act in ("relu", "tanh", "sigmoid"):
+        runs = P.train_mlps(X, y, range(12), hidden=2, activation=act, steps=1200, record_every=200)
+        cells = [int(c) for c in rows[f"2-2-1 {act}"].split("|")[1:3]]
+        assert cells == [runs.success(runs.snapshot(1000)).sum(), runs.success().sum()]
