@@ -33,7 +33,7 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
     g = activation_gallery()
     p = perceptron_explorer()
     hs = xor_hidden_space()
-    hs.network.value = 0
+    hs.network.value = "trained"
     te = trajectory_explorer()
     pg = training_playground("spiral", pretrain=300)
     le = layer_explorer()

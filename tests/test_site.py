@@ -193,6 +193,70 @@ def check_page(browser, base: str, page: str) -> list[str]:
     return problems
 
 
+# Display equations and code, measured after MathJax has typeset the page. A display equation is
+# a div.math holding an mjx-container; its typeset content (mjx-math) must lie inside the box it
+# is shown in (no part hidden behind a scroll bar: the container's scrollWidth fits its width)
+# and must not be covered by its equation number (span.eqno). Code blocks and outputs must not
+# overflow their boxes either (the site's CSS wraps long lines; a wide table or plot would not).
+JS_LAYOUT = """async () => {
+  if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; }
+  const box = e => { const r = e.getBoundingClientRect();
+                     return {l: r.left, r: r.right, t: r.top, b: r.bottom}; };
+  const text = e => (e ? e.innerText : '').replace(/\\s+/g, ' ').trim().slice(-60);
+  const maths = Array.from(document.querySelectorAll('div.math')).map((d, i) => {
+    const mj = d.querySelector('mjx-container');
+    const m = mj && mj.querySelector('mjx-math');
+    const eq = d.querySelector('.eqno');
+    return {i, id: d.id, after: text(d.previousElementSibling), typeset: !!m,
+            div: box(d), divClient: d.clientWidth, divScroll: d.scrollWidth,
+            mjClient: mj ? mj.clientWidth : 0, mjScroll: mj ? mj.scrollWidth : 0,
+            math: m ? box(m) : null, eqno: eq ? box(eq) : null};
+  });
+  const code = Array.from(document.querySelectorAll(
+      'div.cell div.highlight pre, div.cell div.output pre, div.cell_output pre'))
+    .map(p => ({client: p.clientWidth, scroll: p.scrollWidth,
+                text: p.innerText.split('\\n')[0].slice(0, 60)}));
+  return {maths, code, viewport: window.innerWidth};
+}"""
+DESKTOP, PHONE = 1280, 390
+
+
+def layout_problems(layout: dict, width: int) -> list[str]:
+    """What is clipped or covered on one page at one viewport width (see JS_LAYOUT)."""
+    problems = []
+    for m in layout["maths"]:
+        where = f"{width} px, display equation {m['i'] + 1} {m['id'] or ''} (after '{m['after']}')"
+        if not m["typeset"]:
+            problems.append(f"{where}: not typeset")
+            continue
+        math, div = m["math"], m["div"]
+        clipped = (
+            m["mjScroll"] > m["mjClient"] + 1
+            or m["divScroll"] > m["divClient"] + 1
+            or math["r"] > div["r"] + 1
+            or math["l"] < div["l"] - 1
+            or math["r"] > layout["viewport"]
+        )
+        if clipped:
+            problems.append(
+                f"{where}: clipped ({math['r'] - math['l']:.0f} px of math in a "
+                f"{m['mjClient']} px box): split it over lines with aligned"
+            )
+        e = m["eqno"]
+        if e and not (
+            e["l"] >= math["r"] or e["r"] <= math["l"] or e["t"] >= math["b"] or e["b"] <= math["t"]
+        ):
+            problems.append(f"{where}: the equation number overlaps the equation")
+    if width == DESKTOP:
+        for c in layout["code"]:
+            if c["scroll"] > c["client"] + 1:
+                problems.append(
+                    f"{width} px, code or output cut off ({c['scroll']} px in {c['client']} px): "
+                    f"{c['text']!r}"
+                )
+    return problems
+
+
 def test_every_toc_entry_is_built(built_site):
     pages = set(site_pages(built_site))
     missing = [f for f in toc_files() if f"{f}.html" not in pages]
@@ -227,6 +291,94 @@ def test_every_page_in_browser(built_site, site_url, chromium):
     assert not report, "problems in the built site:\n" + "\n".join(
         f"{page}:\n  " + "\n  ".join(problems) for page, problems in report.items()
     )
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_equations_and_code_fit_on_desktop_and_phone(built_site, site_url, chromium, width):
+    """Every display equation of every chapter page fits its box (no horizontal clipping) and its
+    number does not cover it, on a 1280 px desktop and a 390 px phone; code and outputs are not
+    cut off on the desktop."""
+    chapters = [p for p in site_pages(built_site) if is_chapter(p)]
+    assert chapters
+    report, counted = {}, 0
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    try:
+        tab = context.new_page()
+        for page in chapters:
+            tab.goto(f"{site_url}/{page}", wait_until="networkidle")
+            tab.wait_for_function(
+                "() => !document.querySelector('div.math') || "
+                "(window.MathJax && MathJax.startup && MathJax.startup.promise)",
+                timeout=20_000,
+            )
+            layout = tab.evaluate(JS_LAYOUT)
+            counted += len(layout["maths"])
+            problems = layout_problems(layout, width)
+            if problems:
+                report[page] = problems
+                tab.screenshot(path=str(screenshot_name(page, f"-{width}px")), full_page=True)
+    finally:
+        context.close()
+    assert counted > 0, "no display equations found on the chapter pages"
+    assert not report, "equations or code that do not fit:\n" + "\n".join(
+        f"{page}:\n  " + "\n  ".join(problems) for page, problems in report.items()
+    )
+
+
+def test_layout_check_finds_clipping_and_covered_numbers():
+    """The layout check itself: a clipped equation, a covered number, cut-off code."""
+    ok = {"l": 0, "r": 300, "t": 0, "b": 40}
+    maths = [
+        {
+            "i": 0,
+            "id": "",
+            "after": "fine",
+            "typeset": True,
+            "div": ok,
+            "divClient": 300,
+            "divScroll": 300,
+            "mjClient": 300,
+            "mjScroll": 300,
+            "math": {"l": 0, "r": 250, "t": 0, "b": 40},
+            "eqno": {"l": 260, "r": 300, "t": 5, "b": 35},
+        },
+        {
+            "i": 1,
+            "id": "eq-wide",
+            "after": "wide",
+            "typeset": True,
+            "div": ok,
+            "divClient": 300,
+            "divScroll": 300,
+            "mjClient": 300,
+            "mjScroll": 420,
+            "math": {"l": 0, "r": 420, "t": 0, "b": 40},
+            "eqno": None,
+        },
+        {
+            "i": 2,
+            "id": "eq-covered",
+            "after": "covered",
+            "typeset": True,
+            "div": ok,
+            "divClient": 300,
+            "divScroll": 300,
+            "mjClient": 260,
+            "mjScroll": 260,
+            "math": {"l": 0, "r": 280, "t": 0, "b": 40},
+            "eqno": {"l": 260, "r": 300, "t": 5, "b": 35},
+        },
+    ]
+    code = [
+        {"client": 600, "scroll": 600, "text": "ok"},
+        {"client": 600, "scroll": 700, "text": "x"},
+    ]
+    found = layout_problems({"maths": maths, "code": code, "viewport": 1280}, DESKTOP)
+    assert len(found) == 3, found
+    assert "equation 2 eq-wide" in found[0] and "clipped" in found[0]
+    assert "equation 3 eq-covered" in found[1] and "number overlaps" in found[1]
+    assert "cut off" in found[2]
+    assert len(layout_problems({"maths": maths, "code": code, "viewport": 390}, PHONE)) == 2
 
 
 def test_chapters_have_launch_buttons(built_site):
