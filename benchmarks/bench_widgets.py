@@ -35,7 +35,7 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
     g = activation_gallery()
     p = perceptron_explorer()
     hs = xor_hidden_space()
-    hs.network.value = 0
+    hs.network.value = "trained"
     # Chapter 5's widgets with models of the chapter's size (|V| 5,000): an untrained FF-LM costs
     # what the trained one does; Kneser-Ney on a Zipf-distributed stream has realistic tables.
     V = 5000
