@@ -33,6 +33,7 @@ __all__ = [
     "windows",
     "ngrams",
     "PRONOUNS",
+    "is_pronoun",
     "SENTIMENT_FEATURES",
     "sentiment_features",
 ]
@@ -245,7 +246,7 @@ PRONOUNS = frozenset(
 )
 
 
-def _is_pronoun(token: str) -> bool:
+def is_pronoun(token: str) -> bool:
     """A 1st/2nd-person pronoun, alone or contracted: "you", and "you're", "i'm", "we've"."""
     return token in PRONOUNS or ("'" in token and token.split("'", 1)[0] in PRONOUNS)
 
@@ -286,7 +287,7 @@ def sentiment_features(
             sum(t in pos for t in tokens),
             sum(t in neg for t in tokens),
             float("no" in tokens),
-            sum(_is_pronoun(t) for t in tokens),
+            sum(is_pronoun(t) for t in tokens),
             float("!" in tokens),
             math.log(len(words)) if words else 0.0,
         ],
