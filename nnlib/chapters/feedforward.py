@@ -28,9 +28,10 @@ import numpy as np
 
 from .. import functional as F
 from .. import nn, optim
+from ..geometry import boundary_segment, grid_points
 from ..init import as_rng
 from ..tensor import Tensor, no_grad
-from ..text import SENTIMENT_FEATURES, sentiment_features, tokenize
+from ..text import SENTIMENT_FEATURES, is_pronoun, sentiment_features, tokenize
 from ..train import History, accuracy, fit, predict
 
 __all__ = [
@@ -40,6 +41,8 @@ __all__ = [
     "softmax_naive",
     "softmax_temperature",
     "sigmoid_via_softmax",
+    "softmax_shift",
+    "softmax_logit_curve",
     "RoundingCheck",
     "rounding_report",
     # 3.3-3.4 layers
@@ -58,6 +61,8 @@ __all__ = [
     "SnapshotRun",
     "train_snapshots",
     "explorer_runs",
+    "ExplorerFrame",
+    "explorer_frame",
     "EXPLORER_WIDTHS",
     "EXPLORER_ACTIVATIONS",
     # 3.5 sentiment
@@ -70,10 +75,14 @@ __all__ = [
     "Standardizer",
     "SentimentClassifier",
     "train_sentiment_classifier",
-    "seed_runs",
+    "train_seeds",
+    "accuracies",
     "feature_lookup_accuracy",
     "conflicting_groups",
     "chapter_models",
+    "ChapterModels",
+    "SentenceReadout",
+    "read_sentence",
     # 3.7 deeper versus wider
     "make_rings",
     "width_for_budget",
@@ -133,6 +142,36 @@ def sigmoid_via_softmax(z: Any) -> Array:
     z = _floats(z, "z")
     pairs = np.stack([z, np.zeros_like(z)], axis=-1)
     return F.softmax(pairs, axis=-1)[..., 0]
+
+
+def softmax_shift(z: Any, i: int, T: float = 1.0) -> float:
+    """m_i with softmax(z / T)_i = sigma((z_i - m_i) / T): each softmax output is a sigmoid of its
+    own logit, shifted by m_i = T log sum_{j != i} exp(z_j / T) (book: 3.2).
+
+    For two classes z = [z_1, 0], m_1 = 0: the sigmoid itself.
+    """
+    z = _floats(z, "z", (1,))
+    if not 0 <= i < z.size:
+        raise ValueError(f"class index i must be in 0..{z.size - 1}, got {i}")
+    if z.size < 2:
+        raise ValueError("softmax_shift needs at least two logits")
+    softmax_temperature(z, T)  # validates T
+    return float(T * F.logsumexp(np.delete(z, i) / T))
+
+
+def softmax_logit_curve(z: Any, i: int, grid: Any, T: float = 1.0) -> Array:
+    """softmax(z' / T)_i where z' is z with z_i replaced by each value of ``grid`` (book: 3.2).
+
+    How one class's probability moves when only its own logit moves: an S-curve, the sigmoid
+    shifted to m_i (:func:`softmax_shift`).
+    """
+    z = _floats(z, "z", (1,))
+    if not 0 <= i < z.size:
+        raise ValueError(f"class index i must be in 0..{z.size - 1}, got {i}")
+    g = _floats(grid, "grid", (1,))
+    Z = np.repeat(z[None, :], g.size, axis=0)
+    Z[:, i] = g
+    return softmax_temperature(Z, T)[:, i]
 
 
 @dataclass(frozen=True)
@@ -225,7 +264,9 @@ def layers_of(model: nn.Sequential, output: str = "identity") -> list[Layer]:
             b = np.zeros(module.d_out) if module.b is None else module.b.data
             layers.append(Layer(module.W.data.copy(), np.array(b, dtype=np.float64).copy()))
         elif isinstance(module, nn.Activation) and layers:
-            layers[-1].g = module.activation.name
+            layers[-1].g = module.activation  # the activation's name
+        elif isinstance(module, nn.LeakyReLU) and module.slope == 0.01 and layers:
+            layers[-1].g = "leaky_relu"  # F.leaky_relu's default slope
         else:
             raise TypeError(f"layers_of: cannot read {module!r} as a layer of a feedforward net")
     if not layers:
@@ -348,13 +389,24 @@ def two_layer_loop(
     """The same as :func:`two_layer`, one example at a time: h = g(W x + b), z = U h + c.
 
     A Python loop over the m rows of X, each a matrix-vector product; the book times it
-    against the batched version (3.6).
+    against the batched version (3.6). The inputs are checked once, before the loop, so the
+    loop itself does only the arithmetic of one example at a time.
     """
     X = _floats(X, "X", (2,))
-    rows = [two_layer(x, W, b, U, c, hidden, output) for x in X]
-    if not rows:
+    if X.shape[0] == 0:
         raise ValueError("X has no rows")
-    return tuple(np.stack(parts) for parts in zip(*rows))  # type: ignore[return-value]
+    two_layer(X[:1], W, b, U, c, hidden, output)  # checks every shape once
+    W, b, U = (np.asarray(a, dtype=np.float64) for a in (W, b, U))
+    c = np.zeros(U.shape[0]) if c is None else np.asarray(c, dtype=np.float64)
+    g, out = _output_fn(hidden), _output_fn(output)
+    H, Z, Y = [], [], []
+    for x in X:
+        h = g(W @ x + b)
+        z = U @ h + c
+        H.append(h)
+        Z.append(z)
+        Y.append(out(z))
+    return np.stack(H), np.stack(Z), np.stack(Y)
 
 
 def time_loop_vs_batch(
@@ -375,9 +427,7 @@ def time_loop_vs_batch(
             start = time.perf_counter()
             outs[name] = fn(X, W, b, U, c, **kwargs)
             best[name] = min(best[name], time.perf_counter() - start)
-    same = all(
-        np.allclose(p, q, rtol=0, atol=1e-12) for p, q in zip(outs["loop"], outs["batch"])
-    )
+    same = all(np.allclose(p, q, rtol=0, atol=1e-12) for p, q in zip(outs["loop"], outs["batch"]))
     return {
         "loop_s": best["loop"],
         "batch_s": best["batch"],
@@ -438,7 +488,10 @@ class SnapshotRun:
 
     def layers(self, t: int = -1) -> list[Layer]:
         """The network at snapshot ``t`` as :class:`Layer` s (softmax output)."""
-        return [Layer(self.W[t], self.b[t], self.activation), Layer(self.U[t], self.c[t], "softmax")]
+        return [
+            Layer(self.W[t], self.b[t], self.activation),
+            Layer(self.U[t], self.c[t], "softmax"),
+        ]
 
     def forward(self, X: Any = None, t: int = -1) -> tuple[Array, Array, Array]:
         """(H, Z, P) at snapshot ``t``: hidden activations, logits and class probabilities."""
@@ -477,8 +530,13 @@ def train_snapshots(
 
     def save(step: int) -> None:
         saved.append(
-            [step, net[0].W.data.copy(), net[0].b.data.copy(), net[2].W.data.copy(),
-             net[2].b.data.copy()]  # fmt: skip
+            [
+                step,
+                net[0].W.data.copy(),
+                net[0].b.data.copy(),
+                net[2].W.data.copy(),
+                net[2].b.data.copy(),
+            ]  # fmt: skip
         )
 
     class Recorder:  # a fit callback: save every record_every steps
@@ -504,6 +562,67 @@ def train_snapshots(
         loss.append(F.cross_entropy(Tensor(Z), y).item())
         acc.append(accuracy(Z, y))
     return SnapshotRun(X, y, activation, step_ids, W, b, U, c, np.array(loss), np.array(acc))
+
+
+@dataclass
+class ExplorerFrame:
+    """What the feedforward explorer shows of one snapshot, on an n x n grid of the box ``lim``:
+
+    ``unit_grid`` (n, n, H) every hidden unit's activation g(w_j . x + b_j) over the grid;
+    ``regions`` (n, n) the predicted class (argmax of the softmax); ``segments`` the line
+    w_j . x + b_j = 0 of each hidden unit inside the box (None where it misses); ``H`` (N, H)
+    the data's hidden points; ``pred`` (N,) their predicted classes; ``acc`` and ``loss`` on
+    the data; ``h_regions`` (n, n) the output layer's classes over the hidden space (only for
+    two hidden units, over ``h_lim``), else None.
+    """
+
+    unit_grid: Array
+    regions: Array
+    segments: list
+    H: Array
+    pred: Array
+    acc: float
+    loss: float
+    h_lim: tuple[float, float]
+    h_regions: Array | None
+
+
+def explorer_frame(
+    run: SnapshotRun, t: int, lim: tuple[float, float] = (-1.2, 1.2), n: int = 61
+) -> ExplorerFrame:
+    """Everything the explorer draws for snapshot ``t`` of ``run`` (book: 3.3)."""
+    if not -len(run.steps) <= t < len(run.steps):
+        raise ValueError(f"snapshot {t} out of range: the run has {len(run.steps)} snapshots")
+    grid = grid_points(lim, lim, n)
+    Hg, _, Pg = run.forward(grid, t)
+    H, Z, _ = run.forward(run.X, t)
+    W, b = run.unit_lines(t)
+    lo, hi = _activation_range(run.activation, H)
+    h_regions = None
+    if run.width == 2:
+        hgrid = grid_points((lo, hi), (lo, hi), n)
+        h_regions = (hgrid @ run.U[t].T + run.c[t]).argmax(axis=1).reshape(n, n)
+    return ExplorerFrame(
+        unit_grid=Hg.reshape(n, n, -1),
+        regions=Pg.argmax(axis=1).reshape(n, n),
+        segments=[boundary_segment(W[j], b[j], lim, lim) for j in range(run.width)],
+        H=H,
+        pred=Z.argmax(axis=1),
+        acc=float(run.acc[t]),
+        loss=float(run.loss[t]),
+        h_lim=(lo, hi),
+        h_regions=h_regions,
+    )
+
+
+def _activation_range(name: str, H: Array) -> tuple[float, float]:
+    """Axis limits for a hidden space: the activation's range, or the data's for ReLU."""
+    if name == "sigmoid":
+        return (-0.05, 1.05)
+    if name in ("tanh", "hardtanh"):
+        return (-1.05, 1.05)
+    top = max(1.0, float(H.max()) if H.size else 1.0)
+    return (-0.05 * top, 1.05 * top)
 
 
 EXPLORER_WIDTHS = (2, 3, 4, 8, 16)
@@ -728,24 +847,19 @@ def train_sentiment_classifier(
     return SentimentClassifier(net, scaler, history, outputs)
 
 
-def seed_runs(
-    data: SentimentData,
-    hidden: int | None,
-    seeds: Sequence[int],
-    split: str = "valid",
-    **kwargs: Any,
-) -> Array:
-    """Accuracy on ``split`` of one classifier per seed, trained on the training split."""
-    if split not in data.X:
-        raise ValueError(f"unknown split {split!r}; choose one of {list(data.X)}")
-    return np.array(
-        [
-            train_sentiment_classifier(
-                data.X["train"], data.y["train"], hidden, seed=int(s), **kwargs
-            ).accuracy(data.X[split], data.y[split])
-            for s in seeds
-        ]
-    )
+def train_seeds(
+    data: SentimentData, hidden: int | None, seeds: Sequence[int], **kwargs: Any
+) -> list[SentimentClassifier]:
+    """One classifier per seed, each trained on the training split (book: 3.5)."""
+    return [
+        train_sentiment_classifier(data.X["train"], data.y["train"], hidden, seed=int(s), **kwargs)
+        for s in seeds
+    ]
+
+
+def accuracies(models: Sequence[SentimentClassifier], X: Any, y: Any) -> Array:
+    """Each model's accuracy on (X, y), as an array (one entry per model)."""
+    return np.array([m.accuracy(X, y) for m in models])
 
 
 def feature_lookup_accuracy(X_train: Any, y_train: Any, X: Any = None, y: Any = None) -> float:
@@ -797,6 +911,40 @@ class ChapterModels:
     data: SentimentData
     logreg: SentimentClassifier
     mlp: SentimentClassifier
+
+
+@dataclass
+class SentenceReadout:
+    """One sentence through the chapter's models (book: 3.5, the sentiment explorer)."""
+
+    text: str
+    tokens: list[str]
+    marks: list[str]  # per token: "+" positive, "-" negative, "p" pronoun, "" otherwise
+    x: Array  # the six features
+    x_std: Array  # standardised, as the networks see them
+    h: Array  # the two-layer network's hidden activations
+    p_logreg: float  # P(positive) of logistic regression
+    p_mlp: float  # P(positive) of the two-layer network
+
+
+def read_sentence(models: ChapterModels, text: str) -> SentenceReadout:
+    """Features, hidden activations and both models' P(positive) for one sentence."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected a sentence (str), got {type(text).__name__}")
+    tokens = tokenize(text)
+    pos, neg = models.data.positive, models.data.negative
+    x = models.data.featurize([text])[0]
+    marks = ["+" if t in pos else "-" if t in neg else "p" if is_pronoun(t) else "" for t in tokens]
+    return SentenceReadout(
+        text=text,
+        tokens=tokens,
+        marks=marks,
+        x=x,
+        x_std=models.mlp.scaler(x),
+        h=models.mlp.hidden(x)[0],
+        p_logreg=float(models.logreg.proba(x)[0]),
+        p_mlp=float(models.mlp.proba(x)[0]),
+    )
 
 
 # The settings the chapter uses; its text says how they were chosen (on the validation set).
