@@ -114,7 +114,7 @@ class SoftmaxExplorer(LiveWidget):
         if z is None:
             z = np.array([self.sliders[0].value, 0.0])
         T = float(self.T.value)
-        i = min(self.watch.value, k - 1)
+        i = self.watch.value if k == self.K else 0  # two logits [z, 0]: class 1 is σ(z / T)
         p = FF.softmax_temperature(z, T)
         return {
             "k": k,
