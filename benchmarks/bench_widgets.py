@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nnlib.widgets.feedforward import feedforward_explorer, sentiment_explorer, softmax_explorer
 from nnlib.widgets.units import activation_gallery, neuron_explorer
 from nnlib.widgets.xor import perceptron_explorer, xor_hidden_space
 
@@ -55,6 +56,33 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
         "xor_hidden_space (step slider)": (
             hs,
             [lambda t=t: setattr(hs.step, "value", int(t)) for t in hs.runs.recorded[::5]],
+        ),
+        **feedforward_cases(),
+    }
+
+
+def feedforward_cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
+    """Chapter 3: the softmax explorer, the feedforward explorer, the sentiment explorer."""
+    sm, ff, se = softmax_explorer(), feedforward_explorer(), sentiment_explorer()
+    words = "a good film , but the plot is dull and you will hate it !".split()
+    return {
+        "softmax_explorer (z2 slider)": (
+            sm,
+            [
+                lambda v=v: setattr(sm.sliders[1], "value", v)
+                for v in np.round(np.linspace(-4, 4, 21), 1)
+            ],
+        ),
+        "feedforward_explorer (step slider)": (
+            ff,
+            [lambda s=s: setattr(ff.step, "value", s) for s in list(ff.step.options)[::2]],
+        ),
+        "sentiment_explorer (typing)": (
+            se,
+            [
+                lambda k=k: setattr(se.text, "value", " ".join(words[: k + 1]))
+                for k in range(len(words))
+            ],
         ),
     }
 

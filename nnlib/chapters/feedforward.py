@@ -32,7 +32,7 @@ from ..geometry import boundary_segment, grid_points
 from ..init import as_rng
 from ..tensor import Tensor, no_grad
 from ..text import SENTIMENT_FEATURES, is_pronoun, sentiment_features, tokenize
-from ..train import History, accuracy, fit, predict
+from ..train import FitState, History, accuracy, fit, predict
 
 __all__ = [
     # 3.2 softmax
@@ -1031,6 +1031,13 @@ class StackedRuns:
         return net
 
 
+def _callback(callbacks: Sequence[Any], hook: str, state: FitState) -> None:
+    for cb in callbacks:
+        method = getattr(cb, hook, None)
+        if method is not None:
+            method(state)
+
+
 def train_stacked(
     sizes: Sequence[int],
     X: Any,
@@ -1041,6 +1048,7 @@ def train_stacked(
     steps: int = 4000,
     lr: float = 0.01,
     batch_size: int = 128,
+    callbacks: Sequence[Any] = (),
 ) -> StackedRuns:
     """Train one ``nn.MLP(sizes, activation, rng=seed)`` per seed, all at once (book: 3.7).
 
@@ -1051,6 +1059,9 @@ def train_stacked(
     is the sum over seeds of each seed's mean cross-entropy, so each seed's parameters get
     exactly their own gradient, and Adam's update is element by element. Many small networks
     then cost little more than one.
+
+    ``callbacks`` follow ``fit``'s protocol (e.g. ``nnlib.widgets.progress.TrainingProgress``):
+    the loss they see is the mean over seeds, an epoch is one pass over the data.
     """
     sizes = [int(s) for s in sizes]
     X = _floats(X, "X", (2,))
@@ -1070,7 +1081,10 @@ def train_stacked(
     g = F.get_activation(activation).fn
     gens = [as_rng(int(s)) for s in seeds]  # the order of minibatches, as fit(rng=seed) draws it
     n = X.shape[0]
-    order, pos = None, n
+    per_epoch = math.ceil(n / batch_size)
+    state = FitState(None, opt, math.ceil(steps / per_epoch), per_epoch, History())
+    _callback(callbacks, "on_fit_begin", state)
+    order, pos, epoch_losses = None, n, []
     for _ in range(steps):
         if pos >= n:  # a new epoch: every seed draws its own permutation
             order = np.stack([gen.permutation(n) for gen in gens])
@@ -1085,6 +1099,24 @@ def train_stacked(
         opt.zero_grad()
         loss.backward()
         opt.step()
+        state.step += 1
+        state.loss = loss.item() / len(seeds)
+        state.history.step_loss.append(state.loss)
+        epoch_losses.append(state.loss)
+        _callback(callbacks, "on_step_end", state)
+        if pos >= n or state.step == steps:  # the end of an epoch (or of training)
+            h = state.history
+            h.epoch.append(state.epoch + 1)
+            h.train_loss.append(float(np.mean(epoch_losses)))
+            h.valid_loss.append(math.nan)
+            h.lr.append(lr)
+            h.time.append(0.0)
+            epoch_losses = []
+            _callback(callbacks, "on_epoch_end", state)
+            state.epoch += 1
+        if state.stop:
+            break
+    _callback(callbacks, "on_fit_end", state)
     return StackedRuns(
         sizes, activation, seeds, [W.data.copy() for W in Ws], [b.data[:, 0].copy() for b in bs]
     )
@@ -1128,10 +1160,12 @@ def deep_vs_wide(
     batch_size: int = 128,
     activation: str = "relu",
     data_seed: int = 0,
+    callbacks: Sequence[Any] = (),
 ) -> DeepWideResult:
     """Train every architecture on the rings task (:func:`make_rings`) once per seed and measure
     its accuracy on fresh points (book: 3.7). Training, test and validation points are drawn
-    with the seeds ``data_seed``, ``data_seed + 1`` and ``data_seed + 2``."""
+    with the seeds ``data_seed``, ``data_seed + 1`` and ``data_seed + 2``. ``callbacks`` see
+    each architecture's training in turn (see :func:`train_stacked`)."""
     Xtr, ytr = make_rings(n_train, rings, seed=data_seed)
     Xte, yte = make_rings(n_test, rings, seed=data_seed + 1)
     Xva, yva = make_rings(n_valid, rings, seed=data_seed + 2)
@@ -1139,7 +1173,7 @@ def deep_vs_wide(
     for name, sizes in result.architectures.items():
         runs = train_stacked(
             sizes, Xtr, ytr, seeds, activation=activation, steps=steps, lr=lr,
-            batch_size=batch_size,
+            batch_size=batch_size, callbacks=callbacks,
         )  # fmt: skip
         result.runs[name] = runs
         result.acc[name] = runs.accuracy(Xte, yte)

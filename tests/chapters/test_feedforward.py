@@ -457,6 +457,40 @@ def test_stacked_training_gives_each_seed_what_fit_gives_it(sizes):
     assert runs.accuracy(X, y).shape == (3,)
 
 
+def test_stacked_training_reports_progress_like_fit():
+    X, y = FF.make_rings(70, seed=0)
+    calls = []
+
+    class Recorder:
+        def on_fit_begin(self, state):
+            calls.append(("begin", state.epochs, state.steps_per_epoch))
+
+        def on_step_end(self, state):
+            calls.append(("step", state.step))
+
+        def on_epoch_end(self, state):
+            calls.append(("epoch", state.epoch, len(state.history.epoch)))
+
+        def on_fit_end(self, state):
+            calls.append(("end", state.step))
+            self.history = state.history
+
+    rec = Recorder()
+    FF.train_stacked([2, 4, 2], X, y, [0, 1], steps=7, batch_size=32, callbacks=[rec])
+    assert calls[0] == ("begin", 3, 3) and calls[-1] == ("end", 7)
+    assert [c for c in calls if c[0] == "epoch"] == [("epoch", 0, 1), ("epoch", 1, 2),
+                                                      ("epoch", 2, 3)]  # fmt: skip
+    assert len(rec.history.step_loss) == 7
+    # the loss shown is the mean over seeds of what fit reports for each seed
+    first = []
+    for s in (0, 1):
+        net = nn.MLP([2, 4, 2], "relu", rng=s)
+        h = fit(net, lambda z, t: F.cross_entropy(z, t), optim.Adam(net.parameters(), lr=0.01),
+                (X, y), epochs=1, batch_size=32, rng=s)  # fmt: skip
+        first.append(h.step_loss[0])
+    assert rec.history.step_loss[0] == pytest.approx(np.mean(first), rel=1e-12)
+
+
 def test_deep_vs_wide_reports_every_architecture_and_seed():
     archs = {"wide": [2, 6, 2], "deep": [2, 3, 3, 2]}
     res = FF.deep_vs_wide(archs, [0, 1], n_train=64, n_valid=32, n_test=48, steps=5)
