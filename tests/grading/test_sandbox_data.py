@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,15 @@ def test_a_sandboxed_kernel_loads_the_lexicon_from_the_warm_cache():
         os.close(w)
     assert proc.stdout.split() == ["3337", "4169"], proc.stdout + proc.stderr
     assert proc.returncode != 0 and "Read-only file system" in proc.stderr, proc.stderr
+
+
+def test_the_course_workflow_fetches_the_data_before_grading():
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    workflow = root / "templates/course-grading/.github/workflows/grade.yml"
+    steps = yaml.safe_load(workflow.read_text())["jobs"]["grade"]["steps"]
+    names = [s.get("name", "") for s in steps]
+    fetch = next(i for i, s in enumerate(steps) if "-m nnlib.data fetch" in s.get("run", ""))
+    assert steps[fetch]["run"].startswith("sudo")  # root's cache: the grader runs as root
+    assert fetch < names.index("Grade in the sandbox")
