@@ -59,6 +59,12 @@ __all__ = [
 ]
 
 Z_RANGE = (-6.0, 6.0)  # the logit axis of the softmax explorer's curve
+LABEL = {"description_width": "initial"}  # show a control's whole description, never "hidden un..."
+
+
+def _auto() -> widgets.Layout:
+    """A layout as wide as the control's contents (one per control: layouts are widgets too)."""
+    return widgets.Layout(width="auto")
 
 
 # ====================================================================== softmax
@@ -77,9 +83,14 @@ class SoftmaxExplorer(LiveWidget):
             for i, v in enumerate(logits)
         ]
         self.T = float_slider("T", T, 0.1, 5.0, step=0.05, width="250px")
-        self.mode = widgets.Dropdown(options=list(self.MODES), description="classes")
+        self.mode = widgets.Dropdown(
+            options=list(self.MODES), description="classes", style=LABEL, layout=_auto()
+        )
         self.watch = widgets.Dropdown(
-            options=[(f"class {i + 1}", i) for i in range(self.K)], value=watch, description="curve"
+            options=[(f"class {i + 1}", i) for i in range(self.K)],
+            value=watch,
+            description="curve of",
+            style=LABEL,
         )
         self.grid = np.linspace(*Z_RANGE, 241)
         super().__init__(
@@ -205,8 +216,12 @@ class FeedforwardExplorer(LiveWidget):
         acts = [a for a in FF.EXPLORER_ACTIVATIONS if (widths[0], a) in self.runs]
         if (width, activation) not in self.runs:
             raise ValueError(f"no trained network of width {width} with {activation!r}")
-        self.width = widgets.Dropdown(options=widths, value=width, description="hidden units")
-        self.activation = widgets.Dropdown(options=acts, value=activation, description="g")
+        self.width = widgets.Dropdown(
+            options=widths, value=width, description="hidden units", style=LABEL, layout=_auto()
+        )
+        self.activation = widgets.Dropdown(
+            options=acts, value=activation, description="activation g", style=LABEL, layout=_auto()
+        )
         steps = [int(s) for s in self.runs[(width, activation)].steps]
         self.step = widgets.SelectionSlider(
             options=steps,
@@ -216,7 +231,11 @@ class FeedforwardExplorer(LiveWidget):
             layout=widgets.Layout(width="330px"),
         )
         self.unit = widgets.Dropdown(
-            options=self._unit_options(width), value=unit, description="unit j"
+            options=self._unit_options(width),
+            value=unit,
+            description="unit j",
+            style=LABEL,
+            layout=_auto(),
         )
         any_run = next(iter(self.runs.values()))
         self.X, self.y = any_run.X, any_run.y
