@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from nnlib.chapters import lm
+from nnlib.widgets.feedforward import feedforward_explorer, sentiment_explorer, softmax_explorer
 from nnlib.widgets.lm import generator, next_word_explorer
 from nnlib.widgets.optimization import layer_explorer, training_playground, trajectory_explorer
 from nnlib.widgets.units import activation_gallery, neuron_explorer
@@ -96,6 +97,33 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
             [
                 lambda v=v: setattr(le.scheme, "value", v)
                 for v in ["he", "lecun", "normal", "xavier", "pytorch"] * 2
+            ],
+        ),
+        **feedforward_cases(),
+    }
+
+
+def feedforward_cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
+    """Chapter 3: the softmax explorer, the feedforward explorer, the sentiment explorer."""
+    sm, ff, se = softmax_explorer(), feedforward_explorer(), sentiment_explorer()
+    words = "a good film , but the plot is dull and you will hate it !".split()
+    return {
+        "softmax_explorer (z2 slider)": (
+            sm,
+            [
+                lambda v=v: setattr(sm.sliders[1], "value", v)
+                for v in np.round(np.linspace(-4, 4, 21), 1)
+            ],
+        ),
+        "feedforward_explorer (step slider)": (
+            ff,
+            [lambda s=s: setattr(ff.step, "value", s) for s in list(ff.step.options)[::2]],
+        ),
+        "sentiment_explorer (typing)": (
+            se,
+            [
+                lambda k=k: setattr(se.text, "value", " ".join(words[: k + 1]))
+                for k in range(len(words))
             ],
         ),
     }
