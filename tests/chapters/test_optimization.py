@@ -470,7 +470,7 @@ def test_playground_rejects_bad_settings():
     with pytest.raises(ValueError, match="unknown data set 'ring'"):
         O.Playground("ring")
     with pytest.raises(ValueError, match="unknown activation"):
-        O.Playground("xor", activation="gelu")
+        O.Playground("xor", activation="softplus")
     with pytest.raises(ValueError, match="batch_size must be an integer in"):
         O.Playground("xor", batch_size=0)
     with pytest.raises(ValueError, match="unknown schedule"):
