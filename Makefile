@@ -80,6 +80,7 @@ data: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp_step.py
+	$(BIN)/python benchmarks/bench_lm.py
 	$(BIN)/python benchmarks/bench_widgets.py
 	$(BIN)/python benchmarks/bench_batch_size.py
 

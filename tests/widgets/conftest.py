@@ -37,11 +37,11 @@ def check_fast_path(
     assert canvas.blits == blits0 + count
     blit_ms = float(np.median(list(widget.redraw_cpu_ms)[-count:]))
     full = []
-    for _ in range(3):
+    for _ in range(5):  # five, so one slow sample on a busy machine does not decide it
         canvas.invalidate()
         widget.update()
         full.append(widget.redraw_cpu_ms[-1])
-    assert canvas.full_draws == full0 + 3
+    assert canvas.full_draws == full0 + 5
     full_ms = float(np.median(full))
     assert blit_ms < 0.8 * full_ms, (
         f"a blit ({blit_ms:.1f} ms CPU) should cost clearly less than a full redraw "
