@@ -26,7 +26,11 @@ temperatures = st.floats(0.05, 20, allow_nan=False)
 
 
 def sigma(v: float) -> float:
-    return 1.0 / (1.0 + math.exp(-v))
+    """The logistic function from its definition, arranged so exp never overflows."""
+    if v >= 0:
+        return 1.0 / (1.0 + math.exp(-v))
+    e = math.exp(v)
+    return e / (1.0 + e)
 
 
 # ====================================================================== 3.2 softmax
