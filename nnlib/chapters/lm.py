@@ -644,7 +644,7 @@ class FeedforwardLM(nn.Module):
     def logits_for(self, context: Any) -> np.ndarray:
         """z for one context (the last ``context`` ids), as in evaluation mode, as float64.
 
-        The same equations as :meth:`forward` without a graph, for generating text word by word.
+        The same equations as ``forward`` without a graph, for generating text word by word.
         It uses numpy's einsum instead of a matrix product: for a single row, starting a
         multi-threaded BLAS call costs more than the arithmetic, and on a busy machine up to
         ten times more.
