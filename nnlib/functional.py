@@ -10,6 +10,7 @@ All functions are numerically stable: no overflow for |z| up to the float limits
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,8 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "mse_loss",
     "embedding",
+    "segment_sums",
+    "nonzero_rows",
     "mean_pool",
     "max_pool",
     "windows",
@@ -298,9 +301,8 @@ def embedding(ids: Any, E: Tensor, *, padding_idx: int | None = None) -> Tensor:
     """The rows of E picked by integer ``ids``: E[ids], shape ids.shape + (d,) (book: Embeddings).
 
     The same as one-hot vectors times E, without building them. Backward: each row of E gets the
-    sum of the gradients of every position that picked it (a word used twice gets both), done by
-    sorting the ids once and summing runs of equal ids (``np.add.reduceat``), which is faster
-    than ``np.add.at`` for the repeated ids of real text.
+    sum of the gradients of every position that picked it (a word used twice gets both); see
+    :func:`segment_sums` for how (faster than ``np.add.at``).
 
     ``padding_idx`` (as in PyTorch): the row of that id gets no gradient, so a padding row that
     starts at zero stays zero and padded positions contribute a zero vector.
@@ -312,16 +314,76 @@ def embedding(ids: Any, E: Tensor, *, padding_idx: int | None = None) -> Tensor:
 
     def backward(g: Array) -> None:
         flat = ids.reshape(-1)
-        order = np.argsort(flat, kind="stable")
-        rows, starts = np.unique(flat[order], return_index=True)
+        g2 = g.reshape(-1, E.shape[-1])
+        if padding_idx is not None:  # padded positions send nothing back: skip them
+            real = flat != padding_idx
+            flat, g2 = flat[real], g2[real]
+        rows, sums = segment_sums(flat, g2)
         full = np.zeros(E.shape, dtype=E.dtype)  # not zeros_like: calloc leaves unused rows free
-        if flat.size:
-            full[rows] = np.add.reduceat(g.reshape(-1, E.shape[-1])[order], starts, axis=0)
-        if padding_idx is not None:
-            full[padding_idx] = 0
+        full[rows] = sums
+        _remember_rows(full, rows)
         E._accum(full)
 
     return Tensor._make(out, (E,), "embedding", backward)
+
+
+def segment_sums(ids: Array, values: Array) -> tuple[Array, Array]:
+    """(rows, sums): the distinct ``ids`` in increasing order, and for each the sum of the rows of
+    ``values`` (n, d) that have that id. ``np.add.at(out, ids, values)`` computes the same.
+
+    How: sort the ids once, so equal ids form runs; a run of length 1 (most words in a minibatch)
+    is a copy, and longer runs are summed with ``np.add.reduceat``. Summing each run in order
+    makes the result independent of the batch's order of rows with different ids.
+    """
+    ids = np.asarray(ids).reshape(-1)
+    values = np.asarray(values)
+    n = len(ids)
+    if n == 0:
+        return ids.astype(np.intp), np.zeros((0, *values.shape[1:]), dtype=values.dtype)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    new_run = np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1]))
+    starts = np.flatnonzero(new_run)
+    lengths = np.diff(np.append(starts, n))
+    ordered = values[order]
+    sums = np.empty((len(starts), *values.shape[1:]), dtype=values.dtype)
+    single = lengths == 1
+    sums[single] = ordered[starts[single]]
+    if not single.all():
+        many = ~single
+        in_long_run = np.repeat(many, lengths)
+        long_lengths = lengths[many]
+        long_starts = np.concatenate(([0], np.cumsum(long_lengths)[:-1]))
+        sums[many] = np.add.reduceat(ordered[in_long_run], long_starts, axis=0)
+    return sorted_ids[starts], sums
+
+
+# Which rows an embedding gradient wrote, for the few most recent gradients (weak references:
+# nothing is kept alive). Read by nonzero_rows() below, e.g. by Adam's lazy row updates.
+_ROW_RECORDS: dict[int, tuple[Any, Array]] = {}
+
+
+def _remember_rows(grad: Array, rows: Array) -> None:
+    if len(_ROW_RECORDS) >= 16:
+        _ROW_RECORDS.pop(next(iter(_ROW_RECORDS)))
+    _ROW_RECORDS[id(grad)] = (weakref.ref(grad), rows)
+
+
+def nonzero_rows(grad: Array) -> Array:
+    """The indices of the rows of ``grad`` (along axis 0) that are not all zero, in order.
+
+    For an embedding table this is the set of words a minibatch used: a few hundred of |V|
+    rows. Scanning all |V| rows to find them costs as much as a dense update, so the gradient
+    that :func:`embedding`'s backward made remembers the rows it wrote, and only those are
+    checked. Any other array (or one whose record was dropped) is scanned in full; both ways give
+    the same answer, as long as the gradient array is not modified in place.
+    """
+    grad = np.asarray(grad)
+    record = _ROW_RECORDS.get(id(grad))
+    if record is not None and record[0]() is grad:
+        rows = record[1]
+        return rows[(grad[rows].reshape(len(rows), -1) != 0).any(axis=1)]
+    return np.flatnonzero((grad.reshape(len(grad), -1) != 0).any(axis=1))
 
 
 # ---------------------------------------------------------------------- losses

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .functional import nonzero_rows
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "StepLR", "ExponentialLR", "CosineLR"]
@@ -159,14 +160,24 @@ class Adam(Optimizer):
 
     def _lazy_step(self, p: Tensor, m: np.ndarray, s: np.ndarray, c1: float, c2: float) -> None:
         """The Adam update on the rows of p whose gradient is not all zero (see the class doc)."""
-        g_all = p.grad.reshape(len(p.grad), -1)
-        rows = np.flatnonzero(g_all.any(axis=1))  # the rows this minibatch used
-        g = g_all[rows].reshape((len(rows), *p.shape[1:]))
-        m_r = self.b1 * m[rows] + (1 - self.b1) * g
-        s_r = self.b2 * s[rows] + (1 - self.b2) * (g * g)
+        rows = nonzero_rows(p.grad)  # the rows this minibatch used (known without a scan of E)
+        g = p.grad[rows]  # a copy: the arithmetic below works in it in place
+        m_r = m[rows]
+        m_r *= self.b1  # m <- b1 m + (1 - b1) g, on these rows only
+        m_r += (1 - self.b1) * g
+        s_r = s[rows]
+        s_r *= self.b2  # s <- b2 s + (1 - b2) g^2
+        g *= g
+        g *= 1 - self.b2
+        s_r += g
         m[rows] = m_r
         s[rows] = s_r
-        p.data[rows] -= (self.lr / c1) * m_r / (np.sqrt(s_r / c2) + self.eps)
+        np.divide(s_r, c2, out=g)  # w <- w - lr m_hat / (sqrt(s_hat) + eps)
+        np.sqrt(g, out=g)
+        g += self.eps
+        np.divide(m_r, g, out=g)
+        g *= self.lr / c1
+        p.data[rows] -= g
 
 
 class _Schedule:

@@ -227,3 +227,35 @@ def test_padding_makes_a_sentence_independent_of_its_batch():
             alone = pooled.data[0]
         else:
             np.testing.assert_allclose(pooled.data[0], alone, atol=1e-14)
+
+
+# ---------------------------------------------------------------------- segment sums, used rows
+@FAST
+@given(
+    ids=st.lists(st.integers(0, 6), min_size=0, max_size=25),
+    d=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_segment_sums_equal_np_add_at(ids, d, seed):
+    ids = np.array(ids, dtype=np.int64)
+    values = rng(seed).normal(size=(len(ids), d))
+    rows, sums = F.segment_sums(ids, values)
+    expected = np.zeros((7, d))
+    np.add.at(expected, ids, values)
+    np.testing.assert_array_equal(rows, np.unique(ids))
+    np.testing.assert_allclose(sums, expected[rows], rtol=1e-12, atol=1e-12)
+
+
+def test_nonzero_rows_from_the_embedding_record_equals_a_full_scan():
+    E = Tensor(rng(7).normal(size=(50, 4)), requires_grad=True)
+    ids = np.array([[3, 9, 3, 0], [41, 9, 0, 0]])
+    G = rng(8).normal(size=(2, 4, 4))
+    G[1, 0] = 0.0  # word 41's gradient is exactly zero: it must not count as used
+    F.embedding(ids, E, padding_idx=0).backward(G)
+    scan = np.flatnonzero(np.any(E.grad != 0, axis=1))
+    np.testing.assert_array_equal(F.nonzero_rows(E.grad), scan)
+    np.testing.assert_array_equal(scan, [3, 9])
+    copy = E.grad.copy()  # a different array: no record, a full scan, the same answer
+    np.testing.assert_array_equal(F.nonzero_rows(copy), [3, 9])
+    copy[20] = 1.0
+    np.testing.assert_array_equal(F.nonzero_rows(copy), [3, 9, 20])
