@@ -287,17 +287,14 @@ class Activation(Module):
                 f"{type(self).__name__} needs an activation name, e.g. Activation('relu'); "
                 f"known: {', '.join(F.ACTIVATIONS)}"
             )
-        self.activation = F.get_activation(name)
+        F.get_activation(name)  # a clear error for unknown names
+        self.activation = name  # the name only: a layer is plain data (state_dict, grading)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.activation.fn(x)
+        return F.get_activation(self.activation).fn(x)
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}()"
-            if type(self).name
-            else f"Activation({self.activation.name!r})"
-        )
+        return f"{type(self).__name__}()" if type(self).name else f"Activation({self.activation!r})"
 
 
 class ReLU(Activation):

@@ -38,6 +38,7 @@ __all__ = [
     "FitState",
     "TrainingDiverged",
     "fit",
+    "train_epoch",
     "predict",
     "evaluate",
     "accuracy",
@@ -132,7 +133,8 @@ class FitState:
 
     Callbacks are any objects with some of ``on_fit_begin(state)``, ``on_step_end(state)``,
     ``on_epoch_end(state)`` and ``on_fit_end(state)``; setting ``state.stop = True`` ends training
-    after the current step.
+    after the current step. ``on_fit_end`` is called however training ends; after a divergence
+    ``state.error`` holds the :class:`TrainingDiverged` that :func:`fit` then raises.
     """
 
     model: Any
@@ -144,6 +146,7 @@ class FitState:
     step: int = 0  # training steps taken so far
     loss: float = math.nan  # the last minibatch's loss
     stop: bool = False
+    error: BaseException | None = None  # set when training stops on an error (divergence)
 
 
 def _call(callbacks: Sequence[Any], hook: str, state: FitState) -> None:
@@ -170,12 +173,12 @@ def fit(
 ) -> History:
     """Train ``model`` with minibatch gradient descent; returns the :class:`History`.
 
-    Each epoch visits every training example once, in minibatches of ``batch_size`` in an order
-    drawn from ``rng`` (the same seed gives the same run). After each epoch: the validation loss and
-    ``metrics`` (name -> ``f(outputs, y)`` on numpy outputs, e.g. :func:`accuracy`) on
-    ``valid_data``, then
-    ``scheduler.step()`` if a learning-rate schedule is given. A NaN or infinite loss stops
-    training with :class:`TrainingDiverged`, which says when and keeps the history.
+    Each epoch visits every training example once (:func:`train_epoch`), in minibatches of
+    ``batch_size`` in an order drawn from ``rng`` (the same seed gives the same run). After each
+    epoch: the validation loss and ``metrics`` (name -> ``f(outputs, y)`` on numpy outputs, e.g.
+    :func:`accuracy`) on ``valid_data``, then ``scheduler.step()`` if a learning-rate schedule is
+    given. A NaN or infinite loss stops training with :class:`TrainingDiverged`, which says when
+    and keeps the history.
     """
     train = _check_data(train_data, "train_data")
     valid = None if valid_data is None else _check_data(valid_data, "valid_data")
@@ -189,59 +192,96 @@ def fit(
     state = FitState(model, optimizer, int(epochs), math.ceil(len(train[0]) / batch_size), history)
     start = time.perf_counter()
     _call(callbacks, "on_fit_begin", state)
-    for epoch in range(epochs):
-        state.epoch = epoch
-        _set_mode(model, training=True)
-        lr = getattr(optimizer, "lr", math.nan)
-        seen, loss_sum, metric_sums = 0, 0.0, dict.fromkeys(metrics, 0.0)
-        for *inputs, y in batches(*train, batch_size=batch_size, rng=rng, shuffle=shuffle):
-            try:
-                # A diverging run overflows on its way to a NaN loss; that is reported below,
-                # once, as TrainingDiverged, instead of as a stream of numpy warnings.
-                with np.errstate(over="ignore", invalid="ignore"):
-                    out = model(*inputs)
-                    loss = loss_fn(out, y)
-                    optimizer.zero_grad()
-                    loss.backward()
-            except NonFiniteError as exc:
-                raise TrainingDiverged(
-                    f"training diverged at epoch {epoch + 1}, step {state.step + 1}: the loss is "
-                    f"{loss.item()} (learning rate {lr:g}). Lower the learning rate, or check "
-                    f"the data and the loss. ({exc})",
-                    history,
-                ) from None
+    try:
+        for epoch in range(epochs):
+            state.epoch = epoch
+            lr = getattr(optimizer, "lr", math.nan)
+            scores = train_epoch(
+                model, loss_fn, optimizer, train, batch_size=batch_size, rng=rng,
+                shuffle=shuffle, metrics=metrics, state=state, callbacks=callbacks,
+            )  # fmt: skip
+            if valid is not None:
+                for name, value in evaluate(model, loss_fn, valid, metrics=metrics).items():
+                    scores[f"valid_{name}"] = value
+            _record(history, epoch + 1, lr, time.perf_counter() - start, scores)
+            if scheduler is not None:
+                scheduler.step()
+            _call(callbacks, "on_epoch_end", state)
+            if state.stop:
+                break
+    except TrainingDiverged as exc:
+        state.error = exc
+        raise
+    finally:
+        _set_mode(model, training=False)
+        _call(callbacks, "on_fit_end", state)
+    return history
+
+
+def train_epoch(
+    model: Any,
+    loss_fn: Callable[[Any, np.ndarray], Tensor],
+    optimizer: Any,
+    data: Sequence[np.ndarray],
+    *,
+    batch_size: int,
+    rng: np.random.Generator | int | None = None,
+    shuffle: bool = True,
+    metrics: Mapping[str, Metric] | None = None,
+    state: FitState | None = None,
+    callbacks: Sequence[Any] = (),
+) -> dict[str, float]:
+    """One pass over ``data`` in minibatches: the five-line loop of the module docstring.
+
+    Returns ``{"train_loss": ..., "train_<metric>": ...}``, means over the epoch's examples.
+    """
+    state = state or FitState(model, optimizer, 1, 0, History())
+    _set_mode(model, training=True)
+    seen, sums = 0, dict.fromkeys(["loss", *(metrics or {})], 0.0)
+    # A diverging run overflows on its way to a NaN loss: that is reported once, as
+    # TrainingDiverged, instead of as a stream of numpy warnings.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for *inputs, y in batches(*data, batch_size=batch_size, rng=rng, shuffle=shuffle):
+            out = model(*inputs)
+            loss = loss_fn(out, y)
+            _check_finite(loss, state, optimizer)
+            optimizer.zero_grad()
+            loss.backward()
             optimizer.step()
+
             state.step += 1
             state.loss = loss.item()
-            history.step_loss.append(state.loss)
+            state.history.step_loss.append(state.loss)
             seen += len(y)
-            loss_sum += state.loss * len(y)
-            for name, f in metrics.items():
-                metric_sums[name] += f(_numpy(out), y) * len(y)
+            sums["loss"] += state.loss * len(y)
+            for name, f in (metrics or {}).items():
+                sums[name] += f(_numpy(out), y) * len(y)
             _call(callbacks, "on_step_end", state)
             if state.stop:
                 break
-        history.epoch.append(epoch + 1)
-        history.train_loss.append(loss_sum / max(seen, 1))
-        history.lr.append(lr)
-        for name in metrics:
-            history.metrics.setdefault(f"train_{name}", []).append(metric_sums[name] / max(seen, 1))
-        if valid is not None:
-            scores = evaluate(model, loss_fn, valid, metrics=metrics)
-            history.valid_loss.append(scores.pop("loss"))
-            for name, value in scores.items():
-                history.metrics.setdefault(f"valid_{name}", []).append(value)
-        else:
-            history.valid_loss.append(math.nan)
-        history.time.append(time.perf_counter() - start)
-        if scheduler is not None:
-            scheduler.step()
-        _call(callbacks, "on_epoch_end", state)
-        if state.stop:
-            break
-    _set_mode(model, training=False)
-    _call(callbacks, "on_fit_end", state)
-    return history
+    return {f"train_{name}": total / max(seen, 1) for name, total in sums.items()}
+
+
+def _check_finite(loss: Tensor, state: FitState, optimizer: Any) -> None:
+    value = loss.item()
+    if not math.isfinite(value):
+        raise TrainingDiverged(
+            f"training diverged at epoch {state.epoch + 1}, step {state.step + 1}: the loss is "
+            f"{value} (learning rate {getattr(optimizer, 'lr', math.nan):g}). Lower the learning "
+            f"rate, or check the data and the loss.",
+            state.history,
+        )
+
+
+def _record(history: History, epoch: int, lr: float, seconds: float, scores: dict) -> None:
+    """Append one epoch's numbers to the history (NaN validation loss without validation data)."""
+    history.epoch.append(epoch)
+    history.lr.append(lr)
+    history.time.append(seconds)
+    history.train_loss.append(scores.pop("train_loss"))
+    history.valid_loss.append(scores.pop("valid_loss", math.nan))
+    for name, value in scores.items():
+        history.metrics.setdefault(name, []).append(value)
 
 
 def _set_mode(model: Any, training: bool) -> None:

@@ -38,6 +38,16 @@ __all__ = [
     "train_mlps",
     "mlp_forward",
     "ACTIVATIONS",
+    # for the figures and widgets (the section at the end)
+    "EXACT_THRESHOLD",
+    "grid_points",
+    "perceptron_regions",
+    "mlp_decisions",
+    "n_correct",
+    "HiddenSpace",
+    "hidden_space",
+    "exact_hidden_space",
+    "output_rule",
 ]
 
 # The hidden-layer activations the chapter compares (looked up in nnlib.functional.ACTIVATIONS).
@@ -426,3 +436,118 @@ def train_mlps(
         opt.step()
     Ws, bs, Us, cs = (np.stack(a) for a in zip(*snaps))
     return MLPRuns(X, y, seeds, activation, np.array(recorded), Ws, bs, Us, cs, losses)
+
+
+# ======================================================================================
+# Decision rules on grids of inputs, for the chapter's figures and widgets.
+# nnlib.widgets.xor draws exactly what these return; nothing here draws.
+# ======================================================================================
+EXACT_THRESHOLD = 0.5  # the exact network outputs y = h . U, exactly 0 or 1: class 1 where y > 0.5
+
+
+def grid_points(xlim: Sequence[float], ylim: Sequence[float], n: int) -> np.ndarray:
+    """The (n * n, 2) points of an n x n grid over xlim x ylim, row by row from the bottom.
+
+    Row r of the grid (points r*n ... r*n + n - 1) has x2 = the r-th of n values from ylim[0]
+    to ylim[1]: reshaped to (n, n) it is an image whose row 0 is the bottom edge.
+    """
+    if not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"a grid needs n >= 2 points per side, got {n!r}")
+    (x0, x1), (y0, y1) = (tuple(map(float, lim)) for lim in (xlim, ylim))
+    if not (x0 < x1 and y0 < y1):
+        raise ValueError(f"grid limits must be (low, high) with low < high: {xlim}, {ylim}")
+    g1, g2 = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    return np.column_stack([g1.ravel(), g2.ravel()])
+
+
+def perceptron_regions(
+    w: Any, b: float, xlim: Sequence[float], ylim: Sequence[float], n: int = 121
+) -> np.ndarray:
+    """The perceptron's output (eq. 2.1) at every point of an n x n grid: (n, n) integers 0/1."""
+    return perceptron(grid_points(xlim, ylim, n), w, b).reshape(n, n)
+
+
+def mlp_decisions(z: Any, threshold: float = 0.0) -> np.ndarray:
+    """Class labels from a network's output z: 1 where z > threshold, else 0 (any shape).
+
+    A trained network's output is a logit z with ŷ = σ(z), so ŷ > 0.5 exactly when z > 0 (the
+    default). The exact network of eq. 2.3 has no sigmoid and outputs 0 or 1 itself: use
+    ``threshold=EXACT_THRESHOLD`` (0.5).
+    """
+    return (np.asarray(z) > threshold).astype(np.int64)
+
+
+def n_correct(pred: Any, y: Any) -> np.ndarray | int:
+    """How many predictions equal the targets, counted along the last axis (over the points)."""
+    pred, y = np.asarray(pred), np.asarray(y)
+    if pred.shape[-1:] != y.shape[-1:]:
+        raise ValueError(f"predictions {pred.shape} and targets {y.shape} differ in length")
+    count = (pred == y).sum(axis=-1)
+    return int(count) if np.ndim(count) == 0 else count
+
+
+@dataclass
+class HiddenSpace:
+    """What the hidden-space figure shows of 2-H-1 networks, computed once for every state.
+
+    Arrays may carry leading axes over snapshots and seeds (T, S) or none (one network):
+    ``h`` (..., N, H) hidden points, ``z`` (..., N) outputs, ``pred`` (..., N) labels,
+    ``correct`` (...) counts, ``x_regions`` (..., n, n) the predicted class over the input grid,
+    ``U`` (..., H) and ``c`` (...) the output unit, ``threshold`` its decision threshold.
+    """
+
+    h: np.ndarray
+    z: np.ndarray
+    pred: np.ndarray
+    correct: np.ndarray
+    x_regions: np.ndarray
+    U: np.ndarray
+    c: np.ndarray
+    threshold: float
+
+
+def hidden_space(
+    X: Any,
+    y: Any,
+    W: Any,
+    b: Any,
+    U: Any,
+    c: Any,
+    activation: str = "relu",
+    threshold: float = 0.0,
+    lim: Sequence[float] = (-0.5, 1.5),
+    n: int = 101,
+) -> HiddenSpace:
+    """Hidden points, outputs, labels, counts and input-space regions of d-H-1 networks.
+
+    Parameters as in :func:`mlp_forward` (leading batch axes allowed, all evaluated at once);
+    the regions are labels over an n x n grid of lim x lim.
+    """
+    h, z = mlp_forward(X, W, b, U, c, activation)
+    _, zgrid = mlp_forward(grid_points(lim, lim, n), W, b, U, c, activation)
+    pred = mlp_decisions(z, threshold)
+    return HiddenSpace(
+        h=h,
+        z=z,
+        pred=pred,
+        correct=n_correct(pred, np.asarray(y)),
+        x_regions=mlp_decisions(zgrid, threshold).reshape(*zgrid.shape[:-1], n, n),
+        U=np.asarray(U, dtype=np.float64),
+        c=np.asarray(c, dtype=np.float64),
+        threshold=float(threshold),
+    )
+
+
+def exact_hidden_space(
+    X: Any, y: Any, lim: Sequence[float] = (-0.5, 1.5), n: int = 101
+) -> HiddenSpace:
+    """:func:`hidden_space` of the exact XOR network (XOR_W, XOR_B, XOR_U, no output bias)."""
+    return hidden_space(
+        X, y, XOR_W, XOR_B, XOR_U[0], 0.0, "relu", threshold=EXACT_THRESHOLD, lim=lim, n=n
+    )
+
+
+def output_rule(U: Any, c: float, threshold: float = 0.0) -> tuple[np.ndarray, float]:
+    """The output unit as a perceptron on h: (w, b) with w . h + b > 0 exactly when U . h + c >
+    threshold, i.e. w = U, b = c - threshold. Its boundary is the line in the hidden space."""
+    return np.asarray(U, dtype=np.float64), float(c) - float(threshold)

@@ -1,149 +1,113 @@
-"""Assemble the notebook that is actually run for grading.
+"""Assemble what is actually run for grading.
 
 Everything comes from the trusted source (``solutions/NN_topic.ipynb``) except the bodies of the
-solution cells, which come from the submission, matched by grade_id. Test cells are rewritten:
-
-* hidden-test markers become calls marking the checks between them as hidden (they run, but
-  the grader never shows their expected values),
-* in student runs, the expected value of every ``check_*`` call is replaced by ``None`` (withheld
-  from the kernel; the reference run keeps them, so the reference is checked too),
-* a first line puts ``nnlib.grading.checks`` in grading mode with this cell's nonce.
+solution cells, which come from the submission, matched by grade_id (the *last* cell with a
+given id, as Restart & Run All would leave it). Grader cells are left out (they run in the
+grader's process). Test cells are rewritten by :func:`nnlib.grading.rewrite.kernel_test_source`.
 """
 
 from __future__ import annotations
 
-import ast
-import copy
-import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
-import nbformat
-
-from .generate import stub_source
-from .notebook import BEGIN_HIDDEN, CHECK_NAMES, END_HIDDEN, Cell, cells_of
+from .notebook import Cell, cells_of, safe_text
+from .rewrite import TestPlan, kernel_test_source, plan_test_cell, stub_source
 
 
 @dataclass(frozen=True)
-class GradedCell:
-    """What the grader needs to know about one code cell of the assembled notebook."""
+class JobCell:
+    """One code cell the runner executes, in order."""
 
-    code_index: int  # nbval's "Cell N" numbering: position among code cells
-    role: str
+    index: int  # position among the executed cells
+    role: str  # solution, test or other
     grade_id: str | None
+    source: str
     points: float = 0.0
-    nonce: str = ""
+    task: str | None = None  # test cells: the solution cell they follow
+
+    @property
+    def filename(self) -> str:
+        """The code file name the runner compiles this cell under (used by run-time guards)."""
+        return f"<nnbook-cell-{self.index}-{self.role}-{self.grade_id or ''}>"
 
 
 @dataclass
 class Assembly:
-    """The assembled notebook, its code cells' plan, and notes about the submission."""
+    """The cells to run, the plan of each test cell, and notes about the submission."""
 
-    notebook: nbformat.NotebookNode
-    cells: list[GradedCell]
+    cells: list[JobCell]
+    plans: dict[str, TestPlan]
+    forbid: dict[str, list[str]]  # solution grade_id -> forbidden names
+    solutions: dict[str, str]  # solution grade_id -> the source that is run
     notes: list[str] = field(default_factory=list)
 
     @property
-    def tests(self) -> list[GradedCell]:
+    def tests(self) -> list[JobCell]:
         return [c for c in self.cells if c.role == "test"]
 
-
-def cell_nonce(run_nonce: str, grade_id: str) -> str:
-    """The nonce a test cell's records are bound to (derived, so the run nonce never leaves)."""
-    return hashlib.sha256(f"{run_nonce}:{grade_id}".encode()).hexdigest()[:32]
-
-
-class _WithholdExpected(ast.NodeTransformer):
-    """Replace the expected/shape argument of check_* calls with None."""
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
-        name = getattr(node.func, "id", getattr(node.func, "attr", None))
-        if name in CHECK_NAMES:
-            if len(node.args) >= 2:
-                node.args[1] = ast.Constant(None)
-            for kw in node.keywords:
-                if kw.arg in ("expected", "shape"):
-                    kw.value = ast.Constant(None)
-        return node
-
-
-def grading_test_source(source: str, grade_id: str, nonce: str, withhold: bool = True) -> str:
-    """A trusted test cell rewritten for grading (see module docstring).
-
-    ``withhold=False`` (the reference run) keeps the expected values, so the checks also test
-    the reference solution against them.
-    """
-    lines = []
-    for line in source.splitlines():
-        if line.strip() in (BEGIN_HIDDEN, END_HIDDEN):
-            indent = line[: len(line) - len(line.lstrip())]
-            line = f"{indent}_nnbook_checks._hidden({line.strip() == BEGIN_HIDDEN})"
-        lines.append(line)
-    tree = ast.parse("\n".join(lines))
-    if withhold:
-        tree = _WithholdExpected().visit(tree)
-    begin = (
-        "import nnlib.grading.checks as _nnbook_checks; "
-        f"_nnbook_checks._begin({nonce!r}, {grade_id!r})"
-    )
-    return begin + "\n" + ast.unparse(ast.fix_missing_locations(tree))
+    def guards(self) -> dict[str, list[str]]:
+        """Forbidden name -> code file names of the cells that may not call it."""
+        out: dict[str, list[str]] = {}
+        for cell in self.cells:
+            if cell.role == "solution" and cell.grade_id in self.forbid:
+                for name in self.forbid[cell.grade_id]:
+                    out.setdefault(name, []).append(cell.filename)
+        return out
 
 
 def submitted_solutions(cells: list[Cell]) -> tuple[dict[str, str], list[str]]:
-    """Solution sources of a submission by grade_id (first wins) and notes on duplicates."""
+    """Solution sources of a submission by grade_id (the last cell wins) and notes."""
     found: dict[str, str] = {}
-    notes = []
+    counts: dict[str, int] = {}
     for cell in cells:
         gid = cell.grade_id
         if gid is None or cell.cell_type != "code":
             continue
-        if gid in found:
-            notes.append(f"grade_id {gid!r} appears more than once; the first cell was used")
-            continue
         found[gid] = cell.source
-    return found, notes
+        counts[gid] = counts.get(gid, 0) + 1
+    notes = [
+        f"grade_id {safe_text(gid, 60)!r} appears {n} times; the last cell was graded "
+        "(the one Restart & Run All leaves in effect)"
+        for gid, n in counts.items()
+        if n > 1
+    ]
+    return found, notes[:20]
 
 
-def assemble(
-    source_nb: nbformat.NotebookNode, solutions: dict[str, str] | None, run_nonce: str
-) -> Assembly:
-    """Build the graded notebook.
+def assemble(source_nb: Any, solutions: dict[str, str] | None) -> Assembly:
+    """Build the graded run.
 
     ``solutions`` maps grade_id -> submitted source; ``None`` means "use the reference
-    solutions" (the reference run). A solution cell missing from ``solutions`` gets the stub.
+    solutions" (the reference run, whose test cells keep their expected values).
     """
-    nb = copy.deepcopy(source_nb)
-    plan: list[GradedCell] = []
+    jobs: list[JobCell] = []
+    plans: dict[str, TestPlan] = {}
+    forbid: dict[str, list[str]] = {}
+    used: dict[str, str] = {}
     notes: list[str] = []
-    code_index = 0
-    for cell, info in zip(nb.cells, cells_of(nb)):
-        cell.metadata.pop("tags", None)
-        if cell.cell_type != "code":
+    task = None
+    for info in cells_of(source_nb):
+        if info.cell_type != "code" or info.role == "grader":
             continue
-        cell.outputs = []
-        cell.execution_count = None
         gid = info.grade_id
         if info.role == "solution":
-            if solutions is not None:
-                if gid in solutions:
-                    cell.source = solutions[gid]
-                else:
-                    cell.source = stub_source(info.source, gid or "")
-                    notes.append(f"solution cell {gid!r} is missing from the submission")
-            plan.append(GradedCell(code_index, "solution", gid))
+            task = gid
+            if info.forbid:
+                forbid[gid or ""] = info.forbid
+            if solutions is None:
+                src = info.source
+            elif gid in solutions:
+                src = solutions[gid]
+            else:
+                src = stub_source(info.source, gid or "")
+                notes.append(f"solution cell {gid!r} is missing from the submission")
+            used[gid or ""] = src
+            jobs.append(JobCell(len(jobs), "solution", gid, src))
         elif info.role == "test":
-            nonce = cell_nonce(run_nonce, gid or "")
-            cell.source = grading_test_source(info.source, gid or "", nonce, solutions is not None)
-            plan.append(
-                GradedCell(
-                    code_index,
-                    "test",
-                    gid,
-                    float(info.points),
-                    nonce,
-                )
-            )
+            plans[gid or ""] = plan_test_cell(info.source)
+            src = kernel_test_source(info.source, gid or "", withhold=solutions is not None)
+            jobs.append(JobCell(len(jobs), "test", gid, src, float(info.points), task))
         else:
-            plan.append(GradedCell(code_index, "other", gid))
-        code_index += 1
-    return Assembly(nb, plan, notes)
+            jobs.append(JobCell(len(jobs), "other", gid, info.source))
+    return Assembly(jobs, plans, forbid, used, notes)

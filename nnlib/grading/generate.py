@@ -1,72 +1,29 @@
 """Generate the student notebook ``exercises/NN_topic.ipynb`` from ``solutions/NN_topic.ipynb``.
 
-Solution bodies become a stub raising ``NotImplementedError``; hidden tests are removed; all
-outputs and execution counts are dropped. The result is deterministic, so a test can tell when
-``exercises/`` is out of date.
+Solution bodies become a stub raising ``NotImplementedError``; hidden tests and grader cells are
+removed; all outputs and execution counts are dropped. The result is deterministic, so a test can
+tell when ``exercises/`` is out of date. A source that breaks the authoring rules
+(:mod:`nnlib.grading.authoring`) is refused with every problem listed.
 """
 
 from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
-import nbformat
-
-from .notebook import (
-    BEGIN_HIDDEN,
-    BEGIN_SOLUTION,
-    END_HIDDEN,
-    END_SOLUTION,
-    NotebookError,
-    cells_of,
-    read_source,
-    validate_source,
-)
+from .authoring import validate_source
+from .notebook import NotebookError, cells_of, read_source
+from .rewrite import strip_hidden, stub_source
 
 
-def stub_lines(indent: str, grade_id: str) -> list[str]:
-    """The lines that replace a solution body in the student version."""
-    return [
-        f"{indent}# YOUR CODE HERE",
-        f'{indent}raise NotImplementedError("{grade_id}: not solved yet - replace this line '
-        'with your code, then run the test cell below")',
-    ]
-
-
-def stub_source(source: str, grade_id: str) -> str:
-    """Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block by a stub."""
-    out, inside = [], False
-    for line in source.splitlines():
-        stripped = line.strip()
-        if stripped == BEGIN_SOLUTION:
-            inside = True
-            out += stub_lines(line[: len(line) - len(line.lstrip())], grade_id)
-        elif stripped == END_SOLUTION:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out)
-
-
-def strip_hidden(source: str) -> str:
-    """Remove hidden-test blocks (markers included) from a test cell."""
-    out, inside = [], False
-    for line in source.splitlines():
-        stripped = line.strip()
-        if stripped == BEGIN_HIDDEN:
-            inside = True
-        elif stripped == END_HIDDEN:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out).rstrip("\n")
-
-
-def exercise_notebook(source_nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def exercise_notebook(source_nb: Any) -> Any:
     """The student version of a (validated) solutions notebook."""
     nb = copy.deepcopy(source_nb)
-    roles = cells_of(nb)
-    for i, (cell, info) in enumerate(zip(nb.cells, roles)):
+    kept = []
+    for i, (cell, info) in enumerate(zip(nb.cells, cells_of(nb))):
+        if info.role == "grader":
+            continue  # runs only in the grader's process
         cell.setdefault("id", f"cell-{i}")
         if info.role == "solution":
             cell.source = stub_source(info.source, info.grade_id or f"cell {i}")
@@ -75,15 +32,22 @@ def exercise_notebook(source_nb: nbformat.NotebookNode) -> nbformat.NotebookNode
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+        kept.append(cell)
+    nb.cells = kept
     return nb
 
 
 def render_exercise(source_path: Path) -> str:
     """The exact text ``exercises/<name>`` must contain; raises NotebookError if invalid."""
+    import nbformat
+
     nb = read_source(source_path)
     problems = validate_source(nb, source_path.name)
     if problems:
-        raise NotebookError("\n".join(problems))
+        raise NotebookError(
+            f"{source_path.name} breaks {len(problems)} authoring rule(s):\n  "
+            + "\n  ".join(problems)
+        )
     return nbformat.writes(exercise_notebook(nb)) + "\n"
 
 
@@ -92,5 +56,7 @@ def generate(source_path: Path, exercises_dir: Path) -> Path:
     text = render_exercise(source_path)
     exercises_dir.mkdir(parents=True, exist_ok=True)
     out = exercises_dir / source_path.name
-    out.write_text(text, encoding="utf-8")
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
     return out

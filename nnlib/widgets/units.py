@@ -18,25 +18,20 @@ without a kernel (ipywidgets observers fire synchronously).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
-import io
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import ipywidgets as widgets
 import numpy as np
-import PIL.Image
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import functional as F
 from ..tensor import Tensor
-from .canvas import FigureImage
+from .canvas import ACCENT, LINE_COLORS, LiveWidget, figure, float_slider, style_axes, styled
 
 __all__ = [
-    "Activation",
     "ACTIVATIONS",
     "LEAKY_SLOPE",
     "WORKED_EXAMPLE",
@@ -59,44 +54,26 @@ LEAKY_SLOPE = 0.1
 WORKED_EXAMPLE = {"w": (0.2, 0.3, 0.9), "b": 0.5, "x": (0.5, 0.6, 0.1)}
 
 
-@dataclass(frozen=True)
-class Activation:
-    """An activation as the figures need it: nnlib's function, its derivative, and labels."""
-
-    name: str  # key, e.g. "leaky_relu"
-    label: str  # for titles and legends, e.g. "leaky ReLU (α = 0.1)"
-    symbol: str  # how the output is written in the readouts, e.g. "σ(z)"
-    f: Callable
-    f_prime: Callable
-
-
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a
-    for a in [
-        Activation("sigmoid", "sigmoid", "σ(z)", F.sigmoid, F.sigmoid_prime),
-        Activation("tanh", "tanh", "tanh(z)", F.tanh, F.tanh_prime),
-        Activation("relu", "ReLU", "ReLU(z)", F.relu, F.relu_prime),
-        Activation(
-            "leaky_relu",
-            f"leaky ReLU (α = {LEAKY_SLOPE})",
-            "LeakyReLU(z)",
-            functools.partial(F.leaky_relu, slope=LEAKY_SLOPE),
-            functools.partial(F.leaky_relu_prime, slope=LEAKY_SLOPE),
-        ),
-        Activation("hardtanh", "hard tanh", "HardTanh(z)", F.hardtanh, F.hardtanh_prime),
-        Activation("swish", "swish", "swish(z)", F.swish, F.swish_prime),
-    ]
-}
+def _as_drawn(act: F.Activation) -> F.Activation:
+    """An activation of nnlib's registry as these figures show it: the registry's own entry,
+    except leaky ReLU, drawn with slope LEAKY_SLOPE."""
+    if act.name != "leaky_relu":
+        return act
+    return dataclasses.replace(
+        act,
+        fn=functools.partial(F.leaky_relu, slope=LEAKY_SLOPE),
+        prime=functools.partial(F.leaky_relu_prime, slope=LEAKY_SLOPE),
+        label=f"{act.label} (α = {LEAKY_SLOPE})",
+    )
 
 
-def get_activation(name: str) -> Activation:
-    """The :class:`Activation` called ``name``; a clear error for unknown names."""
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
-        ) from None
+# nnlib's one activation registry (F.ACTIVATIONS), in its order, as the figures draw it.
+ACTIVATIONS: dict[str, F.Activation] = {name: _as_drawn(act) for name, act in F.ACTIVATIONS.items()}
+
+
+def get_activation(name: str) -> F.Activation:
+    """``F.get_activation(name)`` as the figures draw it (same error for unknown names)."""
+    return _as_drawn(F.get_activation(name))
 
 
 def _check_range(z_range: Sequence[float]) -> tuple[float, float]:
@@ -106,70 +83,13 @@ def _check_range(z_range: Sequence[float]) -> tuple[float, float]:
     return lo, hi
 
 
-def _new_figure(figsize: tuple[float, float], dpi: int = 100) -> Figure:
-    # A Figure with its own Agg canvas (not pyplot): IPython's inline backend displays it when it
-    # is a cell's last expression, and it never lingers in pyplot's list of open figures.
-    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _style(ax) -> None:
-    ax.grid(True, alpha=0.3)
-    ax.axhline(0, color="0.6", lw=0.8, zorder=0)
-    ax.axvline(0, color="0.6", lw=0.8, zorder=0)
-
-
 def format_slope(value: float) -> str:
     """A derivative as the gallery shows it: 4 decimals, or 3 significant digits if tiny."""
     return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:.2e}"
 
 
-def _figure_image(figsize: tuple[float, float], dpi: int, caption: str) -> FigureImage:
-    """A FigureImage whose description is the image's alt text and a visible caption below it."""
-    return FigureImage(figsize=figsize, dpi=dpi, alt=caption)
-
-
-class _Blitter:
-    """Fast redraws for a :class:`FigureImage` whose only moving parts are a few artists.
-
-    ``full()`` draws everything except the moving artists, keeps that picture as the
-    background, then adds the moving artists; ``moved()`` pastes the background back and draws
-    only the moving artists (matplotlib's blitting, done on the Agg canvas). Either way the
-    picture is encoded as PNG into the Image widget. A full ``savefig`` of a 12-panel figure
-    takes a few hundred ms; a blit takes a few tens.
-    """
-
-    def __init__(self, canvas: FigureImage, moving: Sequence):
-        self.canvas = canvas
-        self.moving = list(moving)
-        for artist in self.moving:
-            artist.set_animated(True)  # excluded from canvas.draw(): drawn by hand below
-        self.background = None
-
-    def full(self) -> bytes:
-        agg = self.canvas.fig.canvas
-        agg.draw()
-        self.background = agg.copy_from_bbox(self.canvas.fig.bbox)
-        return self._draw_moving()
-
-    def moved(self) -> bytes:
-        if self.background is None:
-            return self.full()
-        self.canvas.fig.canvas.restore_region(self.background)
-        return self._draw_moving()
-
-    def _draw_moving(self) -> bytes:
-        for artist in self.moving:
-            artist.axes.draw_artist(artist)
-        rgba = np.asarray(self.canvas.fig.canvas.buffer_rgba())
-        buf = io.BytesIO()
-        PIL.Image.fromarray(rgba).save(buf, format="png", compress_level=1)
-        self.canvas.image.value = buf.getvalue()
-        return self.canvas.image.value
-
-
 # ---------------------------------------------------------------------- static figures
+@styled
 def plot_activation(
     name: str, z_range: Sequence[float] = (-6, 6), mark: Sequence[float] = ()
 ) -> Figure:
@@ -180,80 +100,70 @@ def plot_activation(
     act = get_activation(name)
     lo, hi = _check_range(z_range)
     z = np.linspace(lo, hi, 601)
-    fig = _new_figure((7.0, 2.6))
+    fig = figure((7.0, 2.6))
     ax_f, ax_d = fig.subplots(1, 2)
     for ax, values, title in [
-        (ax_f, act.f(z), f"{act.label}: f(z)"),
-        (ax_d, act.f_prime(z), "its derivative f′(z)"),
+        (ax_f, act.fn(z), f"{act.label}: f(z)"),
+        (ax_d, act.prime(z), "its derivative f′(z)"),
     ]:
-        _style(ax)
-        ax.plot(z, values, color="C0" if ax is ax_f else "C1", lw=2)
+        style_axes(ax, zero_lines=True)
+        ax.plot(z, values, color=LINE_COLORS[0] if ax is ax_f else LINE_COLORS[1], lw=2)
         ax.set_title(title)
         ax.set_xlabel("z")
     if len(mark):
         m = np.asarray(mark, dtype=float)
-        ax_f.plot(m, act.f(m), "o", color="k", ms=5)
-        ax_d.plot(m, act.f_prime(m), "o", color="k", ms=5)
+        ax_f.plot(m, act.fn(m), "o", color="k", ms=5)
+        ax_d.plot(m, act.prime(m), "o", color="k", ms=5)
     return fig
 
 
+@styled
 def plot_derivatives(
     names: Sequence[str], z_range: Sequence[float] = (-10, 10), mark: Sequence[float] = ()
 ) -> Figure:
     """The derivatives of several activations on one axes, with points marked at ``mark``."""
     lo, hi = _check_range(z_range)
     z = np.linspace(lo, hi, 801)
-    fig = _new_figure((7.0, 2.8))
+    fig = figure((7.0, 2.8))
     ax = fig.subplots()
-    _style(ax)
+    style_axes(ax, zero_lines=True)
     m = np.asarray(mark, dtype=float)
     for i, name in enumerate(names):
         act = get_activation(name)
-        ax.plot(z, act.f_prime(z), color=f"C{i}", lw=2, label=f"{act.label}′(z)")
+        ax.plot(z, act.prime(z), color=LINE_COLORS[i], lw=2, label=f"{act.label}′(z)")
         if m.size:
-            ax.plot(m, act.f_prime(m), "o", color=f"C{i}", ms=5)
+            ax.plot(m, act.prime(m), "o", color=LINE_COLORS[i], ms=5)
     ax.set_xlabel("z")
     ax.set_ylabel("f′(z)")
     ax.legend(loc="upper left", frameon=False)
     return fig
 
 
+@styled
 def plot_step_and_sigmoid(z_range: Sequence[float] = (-6, 6)) -> Figure:
     """The perceptron's step (threshold) function next to the sigmoid, both from nnlib."""
     lo, hi = _check_range(z_range)
     z = np.linspace(lo, hi, 601)
-    fig = _new_figure((7.0, 2.6))
+    fig = figure((7.0, 2.6))
     ax = fig.subplots()
-    _style(ax)
+    style_axes(ax, zero_lines=True)
     # drawstyle="steps-post" draws the jump as a vertical edge instead of a sloped segment
-    ax.plot(z, F.step(z), color="C3", lw=2, drawstyle="steps-post", label="step(z)")
-    ax.plot(z, F.sigmoid(z), color="C0", lw=2, label="σ(z)")
+    ax.plot(z, F.step(z), color=ACCENT, lw=2, drawstyle="steps-post", label="step(z)")
+    ax.plot(z, F.sigmoid(z), color=LINE_COLORS[0], lw=2, label="σ(z)")
     ax.set_xlabel("z")
     ax.legend(loc="upper left", frameon=False)
     return fig
 
 
 # ---------------------------------------------------------------------- neuron explorer
-def _slider(description: str, value: float, lo: float, hi: float) -> widgets.FloatSlider:
-    return widgets.FloatSlider(
-        value=value,
-        min=lo,
-        max=hi,
-        step=0.01,
-        description=description,
-        readout_format=".2f",
-        continuous_update=True,
-        layout=widgets.Layout(width="320px"),
-    )
-
-
-class NeuronExplorer(widgets.VBox):
+class NeuronExplorer(LiveWidget):
     """One unit, live: z = w·x + b and y = f(z), with (z, y) marked on the curve of f.
 
     Attributes for tests and curious readers: ``w_sliders``, ``x_sliders``, ``b_slider``,
     ``activation`` (Dropdown), ``readout`` (HTML), ``canvas`` (FigureImage), ``marker`` (the
-    Line2D of the point), ``z`` and ``y`` (the last computed values), ``last_redraw_s`` and
-    ``last_redraw_cpu_s`` (wall-clock and CPU seconds of the last update).
+    Line2D of the point), ``z`` and ``y`` (the last computed values), ``result`` (everything
+    last shown), ``last_redraw_s`` and ``last_redraw_cpu_s`` (wall and CPU seconds of the last
+    update).
     """
 
     Z_VIEW = 6.0  # the curve spans [-6, 6], widened in steps of 6 when z leaves it
@@ -271,90 +181,94 @@ class NeuronExplorer(widgets.VBox):
                 f"{len(x)}"
             )
         get_activation(activation)
-        self.w_sliders = [_slider(f"w{s}", v, -3, 3) for s, v in zip("₁₂₃", w)]
-        self.x_sliders = [_slider(f"x{s}", v, -3, 3) for s, v in zip("₁₂₃", x)]
-        self.b_slider = _slider("b", b, -5, 5)
+        self.w_sliders = [float_slider(f"w{s}", v, -3, 3) for s, v in zip("₁₂₃", w)]
+        self.x_sliders = [float_slider(f"x{s}", v, -3, 3) for s, v in zip("₁₂₃", x)]
+        self.b_slider = float_slider("b", b, -5, 5)
         self.activation = widgets.Dropdown(
             options=[(a.label, a.name) for a in ACTIVATIONS.values()],
             value=activation,
             description="f",
             layout=widgets.Layout(width="320px"),
         )
-        self.readout = widgets.HTML()
-        self.canvas = _figure_image(
-            figsize=(6.0, 3.0),
-            dpi=90,
-            caption="The curve of the chosen activation y = f(z); the red dot and dashed lines "
-            "mark the unit's current point (z, y).",
-        )
-        ax = self.canvas.fig.subplots()
-        _style(ax)
-        ax.set_xlabel("z = w·x + b")
-        ax.set_ylabel("y = f(z)")
-        (self.curve,) = ax.plot([], [], color="C0", lw=2)
-        self.vguide = ax.axvline(0, color="C3", ls="--", lw=1)
-        self.hguide = ax.axhline(0, color="C3", ls="--", lw=1)
-        (self.marker,) = ax.plot([], [], "o", color="C3", ms=9, zorder=5)
-        self.label = ax.text(0, 0, "", color="C3", fontsize=10, ha="left", va="top")
-        self.ax = ax
-        self._blit = _Blitter(self.canvas, [self.vguide, self.hguide, self.marker, self.label])
-        self._view: tuple[str, float] | None = None  # (activation, half width) last drawn in full
-        self.z = float("nan")
-        self.y = float("nan")
-        self.last_redraw_s = self.last_redraw_cpu_s = float("nan")
-
+        self._view: tuple[str, float] | None = None  # (activation, half width) last drawn
         left = widgets.VBox(
             [widgets.HTML("<b>weights and bias</b>"), *self.w_sliders, self.b_slider]
         )
         right = widgets.VBox(
             [widgets.HTML("<b>inputs and activation</b>"), *self.x_sliders, self.activation]
         )
-        self.caption = widgets.HTML(f"<small>{html.escape(self.canvas.alt)}</small>")
-        children = [widgets.HBox([left, right]), self.readout, self.canvas.image, self.caption]
-        super().__init__(children)
-        for control in [*self.w_sliders, *self.x_sliders, self.b_slider, self.activation]:
-            control.observe(self._on_change, names="value")
-        self.update()
+        alt = (
+            "The curve of the chosen activation y = f(z); the red dot and dashed lines mark the "
+            "unit's current point (z, y)."
+        )
+        super().__init__(
+            [*self.w_sliders, *self.x_sliders, self.b_slider, self.activation],
+            panel=widgets.HBox([left, right]),
+            figsize=(6.0, 3.0),
+            alt=alt,
+            caption=alt,
+        )
 
-    def _on_change(self, change) -> None:
-        self.update()
+    @property
+    def z(self) -> float:
+        return self.result["z"]
 
-    def update(self) -> None:
-        """Recompute z and y with nnlib from the controls, then redraw readout and figure."""
-        start, start_cpu = time.perf_counter(), time.process_time()
+    @property
+    def y(self) -> float:
+        return self.result["y"]
+
+    def build(self, fig: Figure) -> list:
+        ax = self.ax = fig.subplots()
+        style_axes(ax, zero_lines=True)
+        ax.set_xlabel("z = w·x + b")
+        ax.set_ylabel("y = f(z)")
+        (self.curve,) = ax.plot([], [], color=LINE_COLORS[0], lw=2)
+        self.vguide = ax.axvline(0, color=ACCENT, ls="--", lw=1)
+        self.hguide = ax.axhline(0, color=ACCENT, ls="--", lw=1)
+        (self.marker,) = ax.plot([], [], "o", color=ACCENT, ms=9, zorder=5)
+        self.label = ax.text(0, 0, "", color=ACCENT, fontsize=10, ha="left", va="top")
+        return [self.vguide, self.hguide, self.marker, self.label]
+
+    def compute(self) -> dict:
+        """z and y with nnlib from the controls; the curve of f when the view changes."""
         act = get_activation(self.activation.value)
         w = np.array([s.value for s in self.w_sliders])
         x = np.array([s.value for s in self.x_sliders])
-        b = self.b_slider.value
+        b = float(self.b_slider.value)
         # z = x W^T + b with W the 1 x 3 matrix [w]: nnlib's linear layer with a single unit.
-        z = F.linear(Tensor(x), Tensor(w[None, :]), Tensor(np.array([b]))).data[0]
-        y = act.f(z)
-        self.z, self.y = float(z), float(y)
-
-        terms = " + ".join(f"{wi:.2f}·{xi:.2f}" for wi, xi in zip(w, x))
-        self.readout.value = (
-            "<div style='font-family: monospace; font-size: 110%'>"
-            f"z = w·x + b = {terms} + {b:.2f} = <b>{self.z:.4f}</b><br>"
-            f"y = {html.escape(act.symbol)} = <b>{self.y:.4f}</b></div>"
-        )
-
+        z = float(F.linear(Tensor(x), Tensor(w[None, :]), Tensor(np.array([b]))).data[0])
         # The view: [-6, 6] unless z is near its edge, then the next multiple of 6.
         half = self.Z_VIEW
-        while abs(self.z) > half - 0.5:
+        while abs(z) > half - 0.5:
             half += self.Z_VIEW
-        self.marker.set_data([self.z], [self.y])
-        self.vguide.set_xdata([self.z, self.z])
-        self.hguide.set_ydata([self.y, self.y])
-        self.label.set_position((self.z, self.y))
-        text = f"({self.z:.2f}, {self.y:.2f})"
+        r = {"activation": act.name, "w": w, "x": x, "b": b, "z": z, "y": float(act.fn(z))}
+        r["half"] = half
+        if self._view != (act.name, half):
+            grid = np.linspace(-half, half, 401)
+            r["curve"] = (grid, act.fn(grid))
+        return r
+
+    def draw(self, r: dict) -> None:
+        act = get_activation(r["activation"])
+        z, y, half = r["z"], r["y"], r["half"]
+        terms = " + ".join(f"{wi:.2f}·{xi:.2f}" for wi, xi in zip(r["w"], r["x"]))
+        self.readout.value = (
+            "<div style='font-family: monospace; font-size: 110%'>"
+            f"z = w·x + b = {terms} + {r['b']:.2f} = <b>{z:.4f}</b><br>"
+            f"y = {html.escape(act.symbol)} = <b>{y:.4f}</b></div>"
+        )
+        self.marker.set_data([z], [y])
+        self.vguide.set_xdata([z, z])
+        self.hguide.set_ydata([y, y])
+        self.label.set_position((z, y))
+        text = f"({z:.2f}, {y:.2f})"
         # the label sits right of the point, or left of it near the right edge
-        if self.z > 0.6 * half:
+        if z > 0.6 * half:
             self.label.set(text=text + "  ", ha="right")
         else:
             self.label.set(text="  " + text, ha="left")
-        if self._view != (act.name, half):
-            grid = np.linspace(-half, half, 401)
-            values = act.f(grid)
+        if "curve" in r:  # a new activation or a wider view: redraw the background
+            grid, values = r["curve"]
             self.curve.set_data(grid, values)
             lo, hi = float(values.min()), float(values.max())
             pad = 0.08 * (hi - lo)
@@ -362,11 +276,11 @@ class NeuronExplorer(widgets.VBox):
             self.ax.set_ylim(lo - pad, hi + pad)
             self.ax.set_title(act.label)
             self._view = (act.name, half)
-            self._blit.full()
-        else:
-            self._blit.moved()
-        self.last_redraw_s = time.perf_counter() - start
-        self.last_redraw_cpu_s = time.process_time() - start_cpu
+            self.canvas.invalidate(relayout=True)  # tick labels may have grown
+
+    def describe(self, r: dict) -> str:
+        act = get_activation(r["activation"])
+        return f"Now: {act.label}, z = {r['z']:.2f}, y = {r['y']:.2f}."
 
 
 def neuron_explorer(
@@ -380,12 +294,12 @@ def neuron_explorer(
 
 
 # ---------------------------------------------------------------------- activation gallery
-class ActivationGallery(widgets.VBox):
+class ActivationGallery(LiveWidget):
     """All six activations (top row) and their derivatives (bottom row) with a z slider.
 
     Attributes: ``z_slider``, ``readout`` (HTML table), ``canvas`` (FigureImage), ``markers``
     and ``prime_markers`` (name -> Line2D on the f and f' panels), ``values`` (name ->
-    (f(z), f'(z)) as last computed), ``z``, ``last_redraw_s``, ``last_redraw_cpu_s``.
+    (f(z), f'(z)) as last computed), ``z``, ``result``, ``last_redraw_s``, ``last_redraw_cpu_s``.
     """
 
     FLAT = 0.05  # below this |f'(z)| a curve counts as "nearly flat" in the readout
@@ -394,65 +308,67 @@ class ActivationGallery(widgets.VBox):
         lo, hi = _check_range(z_range)
         if not lo <= z <= hi:
             raise ValueError(f"z = {z} lies outside z_range {(lo, hi)}")
-        self.z_slider = widgets.FloatSlider(
-            value=z,
-            min=lo,
-            max=hi,
-            step=0.05,
-            description="z",
-            readout_format=".2f",
-            continuous_update=True,
-            layout=widgets.Layout(width="520px"),
+        self.z_range = (lo, hi)
+        self.z_slider = float_slider("z", z, lo, hi, step=0.05, width="520px")
+        alt = (
+            "Top row: the six activations f(z); bottom row: their derivatives f′(z), all on one "
+            "scale. The red dots and dashed lines mark the current z."
         )
-        self.readout = widgets.HTML()
-        self.canvas = _figure_image(
+        super().__init__(
+            [self.z_slider],
+            panel=self.z_slider,
             figsize=(12.0, 4.2),
             dpi=80,
-            caption="Top row: the six activations f(z); bottom row: their derivatives f′(z), "
-            "all on one scale. The red dots and dashed lines mark the current z.",
+            alt=alt,
+            caption=alt,
         )
-        axes = self.canvas.fig.subplots(2, len(ACTIVATIONS), sharex=True)
-        grid = np.linspace(lo, hi, 401)
+
+    @property
+    def z(self) -> float:
+        return self.result["z"]
+
+    @property
+    def values(self) -> dict[str, tuple[float, float]]:
+        return self.result["values"]
+
+    def build(self, fig: Figure) -> list:
+        axes = fig.subplots(2, len(ACTIVATIONS), sharex=True)
+        grid = np.linspace(*self.z_range, 401)
+        z0 = self.z_slider.value
         self.markers: dict[str, object] = {}
         self.prime_markers: dict[str, object] = {}
         self.zlines = []
         for col, act in enumerate(ACTIVATIONS.values()):
             ax_f, ax_d = axes[0, col], axes[1, col]
-            for ax, values, color in [(ax_f, act.f(grid), "C0"), (ax_d, act.f_prime(grid), "C1")]:
-                _style(ax)
+            for ax, values, color in [
+                (ax_f, act.fn(grid), LINE_COLORS[0]),
+                (ax_d, act.prime(grid), LINE_COLORS[1]),
+            ]:
+                style_axes(ax, zero_lines=True)
                 ax.plot(grid, values, color=color, lw=1.8)
-                self.zlines.append(ax.axvline(z, color="C3", ls="--", lw=1))
+                self.zlines.append(ax.axvline(z0, color=ACCENT, ls="--", lw=1))
             if col:  # one scale for all derivatives, so their sizes can be compared
                 ax_d.sharey(axes[1, 0])
             ax_f.set_title(act.label, fontsize=10)
             ax_d.set_xlabel("z")
-            (self.markers[act.name],) = ax_f.plot([], [], "o", color="C3", ms=7, zorder=5)
-            (self.prime_markers[act.name],) = ax_d.plot([], [], "o", color="C3", ms=7, zorder=5)
+            (self.markers[act.name],) = ax_f.plot([], [], "o", color=ACCENT, ms=7, zorder=5)
+            (self.prime_markers[act.name],) = ax_d.plot([], [], "o", color=ACCENT, ms=7, zorder=5)
         axes[0, 0].set_ylabel("f(z)")
         axes[1, 0].set_ylabel("f′(z)")
         self.axes = axes
-        moving = [*self.zlines, *self.markers.values(), *self.prime_markers.values()]
-        self._blit = _Blitter(self.canvas, moving)
-        self.values: dict[str, tuple[float, float]] = {}
-        self.z = float("nan")
-        self.last_redraw_s = self.last_redraw_cpu_s = float("nan")
-        self.caption = widgets.HTML(f"<small>{html.escape(self.canvas.alt)}</small>")
-        super().__init__([self.z_slider, self.readout, self.canvas.image, self.caption])
-        self.z_slider.observe(self._on_change, names="value")
-        self.update()
+        return [*self.zlines, *self.markers.values(), *self.prime_markers.values()]
 
-    def _on_change(self, change) -> None:
-        self.update()
-
-    def update(self) -> None:
-        """Evaluate every activation and derivative at z with nnlib; redraw markers and table."""
-        start, start_cpu = time.perf_counter(), time.process_time()
+    def compute(self) -> dict:
+        """Every activation and derivative at z, from nnlib."""
         z = float(self.z_slider.value)
-        self.z = z
+        values = {act.name: (float(act.fn(z)), float(act.prime(z))) for act in ACTIVATIONS.values()}
+        return {"z": z, "values": values}
+
+    def draw(self, r: dict) -> None:
+        z = r["z"]
         rows = []
         for act in ACTIVATIONS.values():
-            fz, dz = float(act.f(z)), float(act.f_prime(z))
-            self.values[act.name] = (fz, dz)
+            fz, dz = r["values"][act.name]
             self.markers[act.name].set_data([z], [fz])
             self.prime_markers[act.name].set_data([z], [dz])
             if dz == 0:
@@ -474,9 +390,12 @@ class ActivationGallery(widgets.VBox):
             f"<tr><th style='text-align:left'>at z = {z:.2f}</th><th>f(z)</th><th>f′(z)</th>"
             "<th></th></tr>" + "".join(rows) + "</table>"
         )
-        self._blit.moved()
-        self.last_redraw_s = time.perf_counter() - start
-        self.last_redraw_cpu_s = time.process_time() - start_cpu
+
+    def describe(self, r: dict) -> str:
+        slopes = ", ".join(
+            f"{ACTIVATIONS[name].label} {format_slope(d)}" for name, (_, d) in r["values"].items()
+        )
+        return f"Now z = {r['z']:.2f}; the slopes f′(z) there: {slopes}."
 
 
 def activation_gallery(z: float = 2.0, z_range: Sequence[float] = (-6, 6)) -> ActivationGallery:

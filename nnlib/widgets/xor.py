@@ -4,28 +4,32 @@
   the two half-planes, the misclassified points and the count of correct points.
 - :func:`xor_hidden_space`: the input space and the hidden space of the exact XOR network, and
   of learned networks with a slider over training steps.
+- :func:`plot_boundaries`, :func:`plot_hidden_spaces`, :func:`plot_loss_curves`: static figures.
 
-Every number comes from :mod:`nnlib.chapters.xor`; the widgets only draw. Each widget keeps what it
-last displayed in ``.result`` (a dict) so tests can check it without a browser or a kernel.
+Every number (outputs, counts, regions, boundaries, hidden points) comes from
+:mod:`nnlib.chapters.xor`; this module only draws, with the shared toolkit
+(:mod:`nnlib.widgets.canvas`). Each widget keeps what it last displayed in ``.result`` (a dict)
+so tests can check it without a browser or a kernel.
 """
 
 from __future__ import annotations
 
-import io
-import time
 from collections.abc import Sequence
 
 import ipywidgets as widgets
 import numpy as np
-import PIL.Image
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.image import AxesImage
 
 from ..chapters import xor as P
 from ..data import truth_table
-from .canvas import FigureImage
+from .canvas import (
+    CLASS_COLORS,
+    ClassScatter,
+    DecisionRegions,
+    LiveWidget,
+    figure,
+    styled,
+)
 
 __all__ = [
     "perceptron_explorer",
@@ -37,91 +41,21 @@ __all__ = [
     "plot_loss_curves",
 ]
 
-# Class 0 / class 1 colours (colour-blind safe pair) and their light versions for regions.
-C0, C1 = "#d55e00", "#0072b2"
-REGION_CMAP = ListedColormap(["#f6d7c3", "#cfe3f1"])
+# Class 0 / class 1 colours (the toolkit's colour-blind-safe pair).
+C0, C1 = CLASS_COLORS[0], CLASS_COLORS[1]
+WRONG = "#cc0000"  # the crosses on misclassified points
 LIM = (-0.5, 1.5)
 
 
-def _show_regions(ax, classes: np.ndarray, extent: tuple) -> AxesImage:
-    """Shade a grid of predicted classes (0 or 1) behind the points of a plot."""
-    return ax.imshow(
-        classes,
-        origin="lower",
-        extent=extent,
-        cmap=REGION_CMAP,
-        vmin=0,
-        vmax=1,
-        interpolation="nearest",
-        zorder=0,
-    )
+def _cross_out(ax, size: float = 320):
+    """An (empty) scatter of red crosses, for the points a model gets wrong."""
+    return ax.scatter([], [], s=size, marker="x", c=WRONG, linewidths=2.5, zorder=4, label="wrong")
 
 
-class _Blit:
-    """Fast redraws of a FigureImage: draw the unchanging parts once, then only the moving artists.
-
-    The first render solves the figure's layout and then freezes it; the picture without the
-    ``moving`` artists (axes, ticks, labels, legend) is kept as a background. Each later render
-    restores the background, draws the moving artists on it and encodes the PNG. Call
-    ``invalidate()`` after changing something in the background (axis limits).
-    """
-
-    def __init__(self, canvas: FigureImage, moving: Sequence):
-        self.canvas = canvas
-        self.moving = sorted(moving, key=lambda a: a.get_zorder())
-        self.background = None
-
-    def invalidate(self) -> None:
-        self.background = None
-
-    def render(self) -> bytes:
-        fig = self.canvas.fig
-        agg = fig.canvas
-        if self.background is None:
-            if fig.get_layout_engine() is not None:
-                agg.draw()  # lay out with every artist in place, then keep that layout
-                fig.set_layout_engine("none")
-            for artist in self.moving:
-                artist.set_animated(True)
-            agg.draw()  # animated artists are skipped: this is the background
-            self.background = agg.copy_from_bbox(fig.bbox)
-        else:
-            agg.restore_region(self.background)
-        for artist in self.moving:
-            fig.draw_artist(artist)
-        rgba = np.asarray(agg.buffer_rgba())
-        buf = io.BytesIO()
-        PIL.Image.fromarray(rgba).save(buf, format="png", compress_level=3)
-        self.canvas.image.value = buf.getvalue()
-        return self.canvas.image.value
-
-
-def _draw_points(ax, X, y, size=90):
-    """Class-0 points as orange squares, class-1 points as blue circles; returns the two artists."""
-    artists = []
-    for label, colour, marker in ((0, C0, "s"), (1, C1, "o")):
-        m = y == label
-        artists.append(
-            ax.scatter(
-                X[m, 0],
-                X[m, 1],
-                s=size,
-                c=colour,
-                marker=marker,
-                zorder=3,
-                edgecolors="black",
-                linewidths=0.8,
-                label=f"y = {label}",
-            )
-        )
-    return artists
-
-
-class PerceptronExplorer(widgets.VBox):
+class PerceptronExplorer(LiveWidget):
     """The perceptron explorer (see :func:`perceptron_explorer`)."""
 
     def __init__(self, function: str = "XOR", w1: float = 1.0, w2: float = 1.0, b: float = -0.5):
-        super().__init__()
         truth_table(function)  # fails early, naming the choices, for an unknown function
         self.function = widgets.Dropdown(
             options=["AND", "OR", "XOR"], value=function.upper(), description="function"
@@ -130,101 +64,83 @@ class PerceptronExplorer(widgets.VBox):
         self.w1 = widgets.FloatSlider(value=w1, description="w1", **slider)
         self.w2 = widgets.FloatSlider(value=w2, description="w2", **slider)
         self.b = widgets.FloatSlider(value=b, description="b", **slider)
-        self.status = widgets.HTML()
-        self.canvas = FigureImage(
+        self.readout = widgets.HTML()
+        panel = widgets.VBox(
+            [
+                widgets.HBox([self.function, self.readout]),
+                widgets.HBox(
+                    [self.w1, self.w2, self.b], layout=widgets.Layout(flex_flow="row wrap")
+                ),
+            ]
+        )
+        super().__init__(
+            [self.function, self.w1, self.w2, self.b],
+            panel=panel,
+            readout_in_panel=True,
             figsize=(4.2, 4.0),
             alt="The four inputs of a Boolean function in the (x1, x2) plane, the perceptron's "
-            "boundary line, its two half-planes shaded, and the misclassified points crossed out",
+            "boundary line, its two half-planes shaded (blue where it outputs 1, orange where it "
+            "outputs 0), and the misclassified points crossed out.",
         )
-        self._build_figure()
-        self.result: dict = {}
-        self.redraw_ms: list[float] = []  # wall-clock time of each update
-        self.redraw_cpu_ms: list[float] = []  # CPU time: what a busy machine does not inflate
-        for control in (self.function, self.w1, self.w2, self.b):
-            control.observe(self._update, names="value")
-        self.children = [
-            widgets.HBox([self.function, self.status]),
-            widgets.HBox([self.w1, self.w2, self.b], layout=widgets.Layout(flex_flow="row wrap")),
-            self.canvas.image,
-        ]
-        self._update()
 
-    def _build_figure(self) -> None:
-        ax = self.ax = self.canvas.fig.add_subplot()
-        g = np.linspace(*LIM, 121)
-        self._g1, self._g2 = np.meshgrid(g, g)
-        self._grid = np.column_stack([self._g1.ravel(), self._g2.ravel()])
-        self.regions = _show_regions(ax, np.zeros_like(self._g1), (*LIM, *LIM))
+    def build(self, fig: Figure) -> list:
+        ax = self.ax = fig.add_subplot()
+        self.regions = DecisionRegions(ax, (*LIM, *LIM))
         (self.line,) = ax.plot([], [], color="black", lw=2, zorder=2)
-        X, _ = truth_table("AND")
-        self.points = {}
-        for label, colour, marker in ((0, C0, "s"), (1, C1, "o")):
-            self.points[label] = ax.scatter(
-                X[:, 0],
-                X[:, 1],
-                s=110,
-                c=colour,
-                marker=marker,
-                zorder=3,
-                edgecolors="black",
-                linewidths=0.8,
-                label=f"target y = {label}",
-            )
-        self.wrong = ax.scatter(
-            [], [], s=320, marker="x", c="#cc0000", linewidths=2.5, zorder=4, label="wrong"
-        )
+        self.points = ClassScatter(ax, size=110, labels=["target y = 0", "target y = 1"], zorder=3)
+        self.wrong = _cross_out(ax)
         ax.set(xlim=LIM, ylim=LIM, xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
         ax.set_xticks([0, 1])
         ax.set_yticks([0, 1])
         ax.legend(
             loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False
         )
-        self.title = ax.set_title("")
-        self.blit = _Blit(
-            self.canvas, [self.regions, self.line, *self.points.values(), self.wrong, self.title]
-        )
+        self.title = ax.set_title("", fontsize=10)
+        return [*self.regions.artists, self.line, *self.points.artists, self.wrong, self.title]
 
-    def _update(self, change=None) -> None:
-        start, cpu_start = time.perf_counter(), time.process_time()
+    def compute(self) -> dict:
         name = self.function.value
         X, y = truth_table(name)
         w = np.array([self.w1.value, self.w2.value])
         b = float(self.b.value)
         outputs = P.perceptron(X, w, b)
-        correct = outputs == y
-        count = P.count_correct(X, y, w, b)
-        segment = P.boundary_segment(w, b, LIM, LIM)
-        regions = P.perceptron(self._grid, w, b).reshape(self._g1.shape)
-
-        self.regions.set_data(regions)
-        if segment is None:
-            self.line.set_data([], [])
-        else:
-            self.line.set_data(segment[:, 0], segment[:, 1])
-        for label, artist in self.points.items():
-            artist.set_offsets(X[y == label])
-        self.wrong.set_offsets(X[~correct] if (~correct).any() else np.empty((0, 2)))
-        self.title.set_text(
-            f"{name}: {count}/4 correct   ({w[0]:.1f}) x1 + ({w[1]:.1f}) x2 + ({b:.1f}) = 0"
-        )
-        self.status.value = (
-            f"<b>{count}/4 correct</b> &nbsp; outputs for (0,0), (0,1), (1,0), (1,1): "
-            f"{', '.join(str(int(o)) for o in outputs)}"
-        )
-        self.blit.render()
-        self.result = {
+        return {
             "function": name,
+            "X": X,
             "w": w,
             "b": b,
             "outputs": outputs,
             "targets": y,
-            "correct": correct,
-            "count": count,
-            "segment": segment,
-            "regions": regions,
+            "correct": outputs == y,
+            "count": P.count_correct(X, y, w, b),
+            "segment": P.boundary_segment(w, b, LIM, LIM),
+            "regions": P.perceptron_regions(w, b, LIM, LIM, 121),
         }
-        self.redraw_ms.append(1000 * (time.perf_counter() - start))
-        self.redraw_cpu_ms.append(1000 * (time.process_time() - cpu_start))
+
+    def draw(self, r: dict) -> None:
+        X, w, b = r["X"], r["w"], r["b"]
+        self.regions.set(r["regions"])
+        segment = r["segment"]
+        self.line.set_data(*((segment[:, 0], segment[:, 1]) if segment is not None else ([], [])))
+        self.points.set(X, r["targets"])
+        wrong = ~r["correct"]
+        self.wrong.set_offsets(X[wrong] if wrong.any() else np.empty((0, 2)))
+        self.title.set_text(
+            f"{r['function']}: {r['count']}/4 correct   "
+            f"({w[0]:.1f}) x1 + ({w[1]:.1f}) x2 + ({b:.1f}) = 0"
+        )
+        self.readout.value = (
+            f"<b>{r['count']}/4 correct</b> &nbsp; outputs for (0,0), (0,1), (1,0), (1,1): "
+            f"{', '.join(str(int(o)) for o in r['outputs'])}"
+        )
+
+    def describe(self, r: dict) -> str:
+        w, b = r["w"], r["b"]
+        wrong = [f"({x[0]:.0f},{x[1]:.0f})" for x in r["X"][~r["correct"]]]
+        return (
+            f"Now: {r['function']} with w = ({w[0]:.1f}, {w[1]:.1f}), b = {b:.1f}; "
+            f"{r['count']} of 4 correct" + (f", wrong: {', '.join(wrong)}." if wrong else ".")
+        )
 
 
 def perceptron_explorer(
@@ -239,8 +155,10 @@ def perceptron_explorer(
     return PerceptronExplorer(function, w1, w2, b)
 
 
-class XorHiddenSpace(widgets.VBox):
+class XorHiddenSpace(LiveWidget):
     """The x-space / h-space pair (see :func:`xor_hidden_space`)."""
+
+    GRID = 101  # grid points per side for the shaded regions
 
     def __init__(
         self,
@@ -249,19 +167,20 @@ class XorHiddenSpace(widgets.VBox):
         lr: float = 0.5,
         record_every: int = 10,
     ):
-        super().__init__()
         X, y = truth_table("XOR")
         self.X, self.y = X, y
-        # Training happens once, here; the slider only picks one of the saved snapshots.
-        self.runs = P.train_mlps(
+        # Training and every snapshot's hidden space happen once, here; the controls only pick.
+        self.runs = r = P.train_mlps(
             X, y, seeds, hidden=2, steps=steps, lr=lr, record_every=record_every
         )
-        self._precompute()
+        self.exact = P.exact_hidden_space(X, y, LIM, self.GRID)
+        self.learned = P.hidden_space(X, y, r.W, r.b, r.U, r.c, r.activation, lim=LIM, n=self.GRID)
+        self.losses_all = r.losses[r.recorded]  # (T, S)
 
-        success = self.runs.success()
+        success = r.success()
         options = [("exact network (W, b, U from the text)", "exact")] + [
             (f"learned, seed {s} ({'solves XOR' if ok else 'gets stuck'})", i)
-            for i, (s, ok) in enumerate(zip(self.runs.seeds, success))
+            for i, (s, ok) in enumerate(zip(r.seeds, success))
         ]
         self.network = widgets.Dropdown(
             options=options,
@@ -270,57 +189,25 @@ class XorHiddenSpace(widgets.VBox):
             layout=widgets.Layout(width="26em"),
         )
         self.step = widgets.SelectionSlider(
-            options=[int(t) for t in self.runs.recorded],
-            value=int(self.runs.recorded[-1]),
+            options=[int(t) for t in r.recorded],
+            value=int(r.recorded[-1]),
             description="step",
             continuous_update=True,
             disabled=True,
         )
-        self.status = widgets.HTML()
-        self.canvas = FigureImage(
+        self._h_lim: tuple[float, float] | None = None
+        super().__init__(
+            [self.network, self.step],
             figsize=(7.6, 3.7),
             alt="Left: the four XOR inputs in the (x1, x2) plane with the network's decision "
             "regions. Right: the same four points after the hidden layer, in the (h1, h2) plane, "
-            "where one straight line separates the two classes",
+            "where one straight line separates the two classes.",
         )
-        self._build_figure()
-        self.result: dict = {}
-        self.redraw_ms: list[float] = []  # wall-clock time of each update
-        self.redraw_cpu_ms: list[float] = []  # CPU time: what a busy machine does not inflate
-        self.network.observe(self._update, names="value")
-        self.step.observe(self._update, names="value")
-        self.children = [widgets.HBox([self.network, self.step]), self.status, self.canvas.image]
-        self._update()
 
-    def _precompute(self) -> None:
-        """Everything the figure shows, for the exact net and every (seed, snapshot)."""
-        g = np.linspace(*LIM, 101)
-        g1, g2 = np.meshgrid(g, g)
-        self._xgrid_shape = g1.shape
-        xgrid = np.column_stack([g1.ravel(), g2.ravel()])
-        # The exact net: outputs are exactly 0 or 1, so we label 1 where y - 0.5 > 0.
-        W, b, U = P.XOR_W, P.XOR_B, P.XOR_U[0]
-        h, _ = P.mlp_forward(self.X, W, b, U, 0.0)
-        _, zgrid = P.mlp_forward(xgrid, W, b, U, -0.5)
-        self.exact = {
-            "h": h,
-            "z": P.mlp_forward(self.X, W, b, U, 0.0)[1],
-            "x_regions": (zgrid > 0).reshape(g1.shape).astype(float),
-            "U": U,
-            "c": -0.5,
-        }
-        r = self.runs
-        # Hidden points and x-space regions for every snapshot and seed at once: (T, S, ...).
-        self.h_all, self.z_all = P.mlp_forward(self.X, r.W, r.b, r.U, r.c, r.activation)
-        _, zg = P.mlp_forward(xgrid, r.W, r.b, r.U, r.c, r.activation)
-        self.x_regions_all = (zg > 0).reshape(*zg.shape[:2], *g1.shape).astype(float)
-        self.losses_all = r.losses[r.recorded]  # (T, S)
-
-    def _build_figure(self) -> None:
-        fig = self.canvas.fig
+    def build(self, fig: Figure) -> list:
         self.ax_x, self.ax_h = fig.subplots(1, 2)
-        self.x_regions = _show_regions(self.ax_x, np.zeros(self._xgrid_shape), (*LIM, *LIM))
-        self.x_points = _draw_points(self.ax_x, self.X, self.y)
+        self.x_regions = DecisionRegions(self.ax_x, (*LIM, *LIM))
+        self.x_points = ClassScatter(self.ax_x, self.X, self.y)
         self.ax_x.set(
             xlim=LIM,
             ylim=LIM,
@@ -329,14 +216,9 @@ class XorHiddenSpace(widgets.VBox):
             aspect="equal",
             title="input space x",
         )
-        self.h_regions = _show_regions(self.ax_h, np.zeros((2, 2)), (0, 1, 0, 1))
+        self.h_regions = DecisionRegions(self.ax_h, (0, 1, 0, 1))
         (self.h_line,) = self.ax_h.plot([], [], color="black", lw=2, zorder=2)
-        self.h_points = {
-            label: self.ax_h.scatter(
-                [], [], s=90, c=colour, marker=marker, zorder=3, edgecolors="black", linewidths=0.8
-            )
-            for label, colour, marker in ((0, C0, "s"), (1, C1, "o"))
-        }
+        self.h_points = ClassScatter(self.ax_h)
         self.h_labels = [
             self.ax_h.annotate(
                 "", (0, 0), textcoords="offset points", xytext=(6, 6 - 11 * i), fontsize=7, zorder=4
@@ -348,87 +230,87 @@ class XorHiddenSpace(widgets.VBox):
         self.ax_x.legend(
             loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize=8, frameon=False
         )
-        self.blit = _Blit(
-            self.canvas,
-            [
-                self.x_regions,
-                *self.x_points,
-                self.h_regions,
-                self.h_line,
-                *self.h_points.values(),
-                *self.h_labels,
-                self.h_title,
-            ],
-        )
+        return [
+            *self.x_regions.artists,
+            *self.x_points.artists,
+            *self.h_regions.artists,
+            self.h_line,
+            *self.h_points.artists,
+            *self.h_labels,
+            self.h_title,
+        ]
 
-    def _current(self) -> dict:
+    def compute(self) -> dict:
         if self.network.value == "exact":
             e = self.exact
-            return {
+            state = {
                 "name": "exact",
-                "h": e["h"],
-                "z": e["z"],
-                "U": e["U"],
-                "c": e["c"],
-                "x_regions": e["x_regions"],
-                "pred": (e["z"] > 0.5).astype(int),
+                "h": e.h,
+                "z": e.z,
+                "U": e.U,
+                "c": float(e.c),
+                "threshold": e.threshold,
+                "x_regions": e.x_regions,
+                "pred": e.pred,
+                "correct": int(e.correct),
                 "loss": None,
                 "step": None,
                 "h_lim": (-0.5, 2.5),
             }
-        s = self.network.value
-        t = int(np.searchsorted(self.runs.recorded, self.step.value))
-        h_seed = self.h_all[:, s]  # every snapshot, so the axes do not jump while learning
-        top = max(1.0, float(h_seed.max())) * 1.1 + 0.3
-        return {
-            "name": f"seed {self.runs.seeds[s]}",
-            "h": self.h_all[t, s],
-            "z": self.z_all[t, s],
-            "U": self.runs.U[t, s],
-            "c": float(self.runs.c[t, s]),
-            "x_regions": self.x_regions_all[t, s],
-            "pred": (self.z_all[t, s] > 0).astype(int),
-            "loss": float(self.losses_all[t, s]),
-            "step": int(self.runs.recorded[t]),
-            "h_lim": (-0.3, top),
-        }
-
-    def _update(self, change=None) -> None:
-        start, cpu_start = time.perf_counter(), time.process_time()
-        self.step.disabled = self.network.value == "exact"
-        cur = self._current()
-        h, U, c, lim = cur["h"], cur["U"], cur["c"], cur["h_lim"]
-        gh = np.linspace(*lim, 101)
-        hgrid = np.column_stack([a.ravel() for a in np.meshgrid(gh, gh)])
-        h_regions = P.perceptron(hgrid, U, c).reshape(101, 101)
-        segment = P.boundary_segment(U, c, lim, lim)
-
-        self.x_regions.set_data(cur["x_regions"])
-        self.h_regions.set_data(h_regions)
-        self.h_regions.set_extent((*lim, *lim))
-        if segment is None:
-            self.h_line.set_data([], [])
         else:
-            self.h_line.set_data(segment[:, 0], segment[:, 1])
-        for label, artist in self.h_points.items():
-            artist.set_offsets(h[self.y == label])
+            s = self.network.value
+            t = int(np.searchsorted(self.runs.recorded, self.step.value))
+            L = self.learned
+            h_seed = L.h[:, s]  # every snapshot, so the axes do not jump while learning
+            state = {
+                "name": f"seed {self.runs.seeds[s]}",
+                "h": L.h[t, s],
+                "z": L.z[t, s],
+                "U": L.U[t, s],
+                "c": float(L.c[t, s]),
+                "threshold": L.threshold,
+                "x_regions": L.x_regions[t, s],
+                "pred": L.pred[t, s],
+                "correct": int(L.correct[t, s]),
+                "loss": float(self.losses_all[t, s]),
+                "step": int(self.runs.recorded[t]),
+                "h_lim": (-0.3, max(1.0, float(h_seed.max())) * 1.1 + 0.3),
+            }
+        w, b = P.output_rule(state["U"], state["c"], state["threshold"])
+        lim = state["h_lim"]
+        state["h_regions"] = P.perceptron_regions(w, b, lim, lim, self.GRID)
+        state["segment"] = P.boundary_segment(w, b, lim, lim)
+        return state
+
+    def draw(self, r: dict) -> None:
+        self.step.disabled = r["name"] == "exact"
+        h, lim = r["h"], r["h_lim"]
+        self.x_regions.set(r["x_regions"])
+        self.h_regions.set(r["h_regions"], extent=(*lim, *lim))
+        segment = r["segment"]
+        self.h_line.set_data(*((segment[:, 0], segment[:, 1]) if segment is not None else ([], [])))
+        self.h_points.set(h, self.y)
         for i, ann in enumerate(self.h_labels):
-            x = self.X[i]
             ann.xy = tuple(h[i])
-            ann.set_text(f"x=({x[0]:.0f},{x[1]:.0f})")
-        if getattr(self, "_h_lim", None) != lim:  # new ticks: the background must be redrawn
+            ann.set_text(f"x=({self.X[i, 0]:.0f},{self.X[i, 1]:.0f})")
+        if self._h_lim != lim:  # new limits and ticks: the background must be redrawn
             self._h_lim = lim
             self.ax_h.set(xlim=lim, ylim=lim)
-            self.blit.invalidate()
-        n_correct = int((cur["pred"] == self.y).sum())
-        where = "" if cur["step"] is None else f", step {cur['step']}, loss {cur['loss']:.3f}"
-        self.h_title.set_text(f"hidden space h ({cur['name']}{where})")
+            self.canvas.invalidate()
+        where = "" if r["step"] is None else f", step {r['step']}, loss {r['loss']:.3f}"
+        self.h_title.set_text(f"hidden space h ({r['name']}{where})")
         rows = ", ".join(f"({v[0]:.2f}, {v[1]:.2f})" for v in h)
-        self.status.value = f"<b>{n_correct}/4 correct</b> &nbsp; h for the four inputs: {rows}"
-        self.blit.render()
-        self.result = {**cur, "h_regions": h_regions, "segment": segment, "correct": n_correct}
-        self.redraw_ms.append(1000 * (time.perf_counter() - start))
-        self.redraw_cpu_ms.append(1000 * (time.process_time() - cpu_start))
+        self.readout.value = f"<b>{r['correct']}/4 correct</b> &nbsp; h for the four inputs: {rows}"
+
+    def describe(self, r: dict) -> str:
+        where = "" if r["step"] is None else f" after {r['step']} training steps"
+        points = "; ".join(
+            f"({x[0]:.0f},{x[1]:.0f}) -> ({v[0]:.2f}, {v[1]:.2f})" for x, v in zip(self.X, r["h"])
+        )
+        return (
+            f"Now: the {r['name']} network{where}, {r['correct']} of 4 correct. "
+            f"Hidden points: {points}."
+        )
 
 
 def xor_hidden_space(
@@ -445,43 +327,32 @@ def xor_hidden_space(
 
 
 # ---------------------------------------------------------------------- static figures
-def _new_figure(figsize: tuple[float, float]) -> Figure:
-    # A Figure on its own Agg canvas (not pyplot): shown when it is a cell's last expression.
-    fig = Figure(figsize=figsize, dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
 def _panel(ax, X, y, w, b, lim, title, labels=None) -> int:
     """One perceptron panel: regions, boundary line, points, crosses on mistakes; returns count."""
-    g = np.linspace(*lim, 201)
-    g1, g2 = np.meshgrid(g, g)
-    grid = np.column_stack([g1.ravel(), g2.ravel()])
-    _show_regions(ax, P.perceptron(grid, w, b).reshape(g1.shape), (*lim, *lim))
+    DecisionRegions(ax, (*lim, *lim), P.perceptron_regions(w, b, lim, lim, 201))
     seg = P.boundary_segment(w, b, lim, lim)
     if seg is not None:
         ax.plot(seg[:, 0], seg[:, 1], color="black", lw=2, zorder=2)
-    _draw_points(ax, X, y)
+    ClassScatter(ax, X, y)
     wrong = P.perceptron(X, w, b) != y
     if wrong.any():
-        ax.scatter(
-            X[wrong, 0], X[wrong, 1], s=300, marker="x", c="#cc0000", linewidths=2.5, zorder=4
-        )
+        _cross_out(ax, size=300).set_offsets(X[wrong])
     if labels is not None:
         for i, text in enumerate(labels):
             ax.annotate(text, X[i], textcoords="offset points", xytext=(7, 5 - 10 * i), fontsize=7)
-    count = int((~wrong).sum())
+    count = P.count_correct(X, y, w, b)
     ax.set(xlim=lim, ylim=lim, aspect="equal", title=f"{title}: {count}/{len(y)} correct")
     return count
 
 
+@styled
 def plot_boundaries(panels: Sequence[tuple[str, Sequence[float], float]]) -> Figure:
     """Perceptron decision boundaries, one panel per (function name, w, b).
 
     Each panel shades the half-plane the perceptron labels 1 (blue) and 0 (orange), draws the
     line w1 x1 + w2 x2 + b = 0 and crosses out the points it gets wrong.
     """
-    fig = _new_figure((3.0 * len(panels), 3.2))
+    fig = figure((3.0 * len(panels), 3.2))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (name, w, b) in zip(axes, panels):
         X, y = truth_table(name)
@@ -496,10 +367,11 @@ def plot_boundaries(panels: Sequence[tuple[str, Sequence[float], float]]) -> Fig
         )
         ax.set(xlabel="$x_1$", ylabel="$x_2$", xticks=[0, 1], yticks=[0, 1])
         ax.title.set_fontsize(8)
-    axes[0].legend(loc="upper left", fontsize=7)
+    axes[0].legend(loc="upper left", fontsize=7, frameon=True)
     return fig
 
 
+@styled
 def plot_hidden_spaces(runs: P.MLPRuns, indices: Sequence[int], t: int = -1) -> Figure:
     """The hidden space of trained 2-2-1 networks: one panel per seed index of ``runs``.
 
@@ -508,7 +380,7 @@ def plot_hidden_spaces(runs: P.MLPRuns, indices: Sequence[int], t: int = -1) -> 
     """
     if runs.W.shape[-2] != 2:
         raise ValueError("plot_hidden_spaces draws 2-d hidden spaces: train with hidden=2")
-    fig = _new_figure((3.3 * len(indices), 3.3))
+    fig = figure((3.3 * len(indices), 3.3))
     axes = fig.subplots(1, len(indices), squeeze=False)[0]
     h_all, _ = runs.forward(t=t)
     dead = runs.dead_units(t)
@@ -542,9 +414,10 @@ def plot_hidden_spaces(runs: P.MLPRuns, indices: Sequence[int], t: int = -1) -> 
     return fig
 
 
+@styled
 def plot_loss_curves(runs: P.MLPRuns, highlight: Sequence[int] = ()) -> Figure:
     """Training loss of every seed (thin grey lines) with some seeds highlighted, log-scaled."""
-    fig = _new_figure((6.0, 3.0))
+    fig = figure((6.0, 3.0))
     ax = fig.add_subplot()
     steps = np.arange(runs.losses.shape[0])
     ax.plot(steps, runs.losses, color="0.6", lw=0.6, alpha=0.5)

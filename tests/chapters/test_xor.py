@@ -240,3 +240,75 @@ def test_logistic_run_predict_proba_is_sigmoid_of_its_linear_score():
     run = P.train_logistic_regression(X, y, steps=20, lr=0.5, seed=1)
     z = X @ run.w + run.b
     np.testing.assert_allclose(run.predict_proba(X), 1 / (1 + np.exp(-z)), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------- decision rules on grids
+def test_grid_points_are_row_major_from_the_bottom():
+    g = P.grid_points((0, 2), (10, 11), 3)
+    assert g.shape == (9, 2)
+    np.testing.assert_array_equal(g[:3], [[0, 10], [1, 10], [2, 10]])  # row 0: the bottom edge
+    np.testing.assert_array_equal(g[-1], [2, 11])
+    with pytest.raises(ValueError, match="n >= 2"):
+        P.grid_points((0, 1), (0, 1), 1)
+    with pytest.raises(ValueError, match="low < high"):
+        P.grid_points((1, 0), (0, 1), 5)
+
+
+@given(w1=st.floats(-2, 2), w2=st.floats(-2, 2), b=st.floats(-2, 2))
+@settings(max_examples=40, deadline=None)
+def test_perceptron_regions_follow_the_sign_of_the_score(w1, w2, b):
+    lim = (-0.5, 1.5)
+    regions = P.perceptron_regions([w1, w2], b, lim, lim, 21)
+    ticks = np.linspace(*lim, 21)
+    for r in (0, 7, 20):  # rows are x2 values, columns x1 values
+        for c in (0, 13, 20):
+            score = w1 * ticks[c] + w2 * ticks[r] + b
+            assert regions[r, c] == int(score > 0)
+
+
+def test_mlp_decisions_and_counts():
+    np.testing.assert_array_equal(P.mlp_decisions([-1.0, 0.0, 0.3]), [0, 0, 1])  # z > 0
+    np.testing.assert_array_equal(
+        P.mlp_decisions([0.0, 1.0, 0.5], threshold=P.EXACT_THRESHOLD), [0, 1, 0]
+    )
+    assert P.n_correct([0, 1, 1, 0], [0, 1, 1, 1]) == 3
+    np.testing.assert_array_equal(P.n_correct([[0, 1], [1, 1]], [0, 1]), [2, 1])
+    with pytest.raises(ValueError, match="differ in length"):
+        P.n_correct([0, 1, 1], [0, 1])
+
+
+def test_exact_hidden_space_matches_the_hand_computation():
+    # h = ReLU(x W^T + b) with W = [[1, 1], [1, 1]], b = [0, -1]: [0,0], [1,0], [1,0], [2,1];
+    # y = h1 - 2 h2 = 0, 1, 1, 0; class 1 where y > 0.5.
+    X, y = truth_table("XOR")
+    e = P.exact_hidden_space(X, y, lim=(-0.5, 1.5), n=5)
+    np.testing.assert_array_equal(e.h, [[0, 0], [1, 0], [1, 0], [2, 1]])
+    np.testing.assert_array_equal(e.z, [0, 1, 1, 0])
+    np.testing.assert_array_equal(e.pred, [0, 1, 1, 0])
+    assert e.correct == 4
+    # the regions: x1 + x2 between 0.5 and 1.5 is class 1 (y = x1 + x2 there, 2 - (x1 + x2)
+    # above 1); on the 5 x 5 grid with ticks -0.5, 0, 0.5, 1, 1.5:
+    ticks = np.linspace(-0.5, 1.5, 5)
+    s = ticks[None, :] + ticks[:, None]
+    expected = (np.maximum(s, 0) - 2 * np.maximum(s - 1, 0) > 0.5).astype(int)
+    np.testing.assert_array_equal(e.x_regions, expected)
+    w, b = P.output_rule(e.U, e.c, e.threshold)
+    np.testing.assert_array_equal(P.perceptron(e.h, w, b), e.pred)  # the line in h space
+
+
+def test_hidden_space_of_many_runs_matches_each_run():
+    X, y = truth_table("XOR")
+    runs = P.train_mlps(X, y, [0, 3], hidden=2, steps=50, record_every=25)
+    hs = P.hidden_space(X, y, runs.W, runs.b, runs.U, runs.c, runs.activation, n=11)
+    assert hs.h.shape == (3, 2, 4, 2) and hs.x_regions.shape == (3, 2, 11, 11)
+    for t in range(3):
+        h, z = runs.forward(t=t)
+        np.testing.assert_allclose(hs.h[t], h)
+        np.testing.assert_array_equal(hs.pred[t], runs.predictions(t))
+        np.testing.assert_array_equal(hs.correct[t], (runs.predictions(t) == y).sum(axis=1))
+        for s in range(2):  # a region cell is the network's label at that grid point
+            grid = P.grid_points((-0.5, 1.5), (-0.5, 1.5), 11)
+            _, zg = P.mlp_forward(
+                grid, runs.W[t, s], runs.b[t, s], runs.U[t, s], runs.c[t, s], runs.activation
+            )
+            np.testing.assert_array_equal(hs.x_regions[t, s].ravel(), (zg > 0).astype(int))

@@ -20,6 +20,7 @@ from nnlib.train import (
     evaluate,
     fit,
     predict,
+    train_epoch,
 )
 
 
@@ -291,3 +292,42 @@ def test_evaluate_loss_is_the_mean_over_examples():
         whole, rel=1e-12
     )
     assert math.isfinite(evaluate(model, None, (X, y), metrics={"a": accuracy})["a"])
+
+
+def test_callbacks_hear_about_divergence():
+    X, y = blobs(32)
+    seen = {}
+
+    class Watcher:
+        def on_fit_end(self, s):
+            seen["error"] = s.error
+
+    model = nn.MLP([2, 8, 1], rng=0)
+    with pytest.raises(TrainingDiverged) as info:
+        fit(
+            model,
+            lambda out, t: F.mse_loss(out[:, 0], t),
+            optim.SGD(model.parameters(), lr=1e9),
+            (X * 1e3, y.astype(float)),
+            epochs=20,
+            batch_size=32,
+            rng=0,
+            callbacks=[Watcher()],
+        )
+    assert seen["error"] is info.value
+    assert not model.training  # left in evaluation mode, as after a normal run
+
+
+def test_train_epoch_alone_returns_the_epoch_means():
+    X, y = blobs(40)
+    model = nn.MLP([2, 4, 2], rng=0)
+    scores = train_epoch(
+        model,
+        F.cross_entropy,
+        optim.SGD(model.parameters(), lr=0.1),
+        (X, y),
+        batch_size=10,
+        rng=0,
+        metrics={"acc": accuracy},
+    )
+    assert set(scores) == {"train_loss", "train_acc"} and 0 <= scores["train_acc"] <= 1

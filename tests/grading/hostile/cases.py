@@ -1,11 +1,15 @@
-"""Honest and hostile submissions for exercise set 01_units, generated from exercises/.
+"""Honest and hostile submissions, each with the verdict it deserves.
 
-Each case is a notebook (or raw bytes) and the verdict it deserves. They are generated into a
-temporary directory at test time (never committed as .ipynb: nbval would collect them).
-Forgeries print records with correct-looking values, so a 0 means the grader saw through them.
+Most cases target the fixture set ``00_hostile.ipynb`` (see fixture.py: S, T, U, V, W; 6 points);
+a few target the book's ``02_xor.ipynb``. Each case is one student's folder in a submissions
+directory of a throwaway copy of the project, graded in one run of the real command line
+(two kernels at a time). Filling in only ``sigmoid`` and ``unit_output`` earns S + T + U = 4.
 
-Only the tasks sigmoid and unit_output (tests S, T, U below: 4 points) are filled in; any other
-task of the set keeps its stub, so ``score`` is what these two tasks deserve and the set may grow.
+Attacks that would *gain* from a hole (reading the solutions, forging results) deserve less than
+they would get through it; attacks that try to harm others or the grader carry an honest
+solution, so they deserve 4 and any damage shows in their own or their classmates' verdicts.
+Several cases also sabotage themselves when the sandbox leaks (network, environment, memory
+limit), so a leak shows as a wrong score.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
-EXERCISE = ROOT / "exercises" / "01_units.ipynb"
+from .fixture import NAME, S, T, U, V, W
+
+MARKER = "nnbook-hostile-marker"  # in the command line of every process a case leaves behind
 
 SIGMOID_OK = """def sigmoid(z):
     z = np.asarray(z, dtype=float)
@@ -33,122 +38,284 @@ SIGMOID_NAIVE = """def sigmoid(z):  # right values, but overflows for large nega
 SIGMOID_WRONG = """def sigmoid(z):
     return np.tanh(z)
 """
+SIGMOID_F32 = """def sigmoid(z):  # honest, in single precision
+    z = np.asarray(z, dtype=np.float32)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(np.float32)
+"""
 UNIT_OK = """def unit_output(w, x, b):
     return sigmoid(np.dot(w, x) + b)
 """
 UNIT_STUB = """def unit_output(w, x, b):
     raise NotImplementedError()
 """
-# Records claiming the expected values of the visible checks, as a cheat who read the exercise
-# notebook could print them; bound to a guessed nonce (a replay from another run looks the same).
-FORGED_RECORDS = """
-import json as _json
-import nnlib.grading.checks as _C
-
-def _forged(gid, nonce="0" * 32):
-    values = {
-        "test_sigmoid_values": [
-            ("sigmoid(0)", [], [0.5]),
-            ("sigmoid([-2, 2])", [2], [0.11920292202211755, 0.8807970779778823]),
-        ],
-        "test_sigmoid_stable": [("sigmoid([-800, -40, 40, 800])", [4], [0.0, 4.2e-18, 1.0, 1.0])],
-        "test_unit_output": [("unit_output for the worked example", [], [0.7047456979980911])],
-    }.get(gid, [])
-    lines = []
-    for i, (name, shape, vals) in enumerate(values):
-        payload = {"grade_id": gid, "index": i, "kind": "close", "name": name,
-                   "value": {"shape": shape, "kind": "f", "values": vals},
-                   "hidden": False, "atol": 1e-6, "rtol": 1e-6, "hint": ""}
-        rec = dict(payload, mac=_C.record_mac(nonce, payload))
-        lines.append(_C.RECORD_PREFIX + _json.dumps(rec, sort_keys=True))
-    return "\\n".join(lines)
+TANH_OK = """def tanh_from_sigmoid(z):
+    return 2.0 * sigmoid(2.0 * np.asarray(z, dtype=float)) - 1.0
 """
-# The strongest in-kernel forgery: read each test cell's nonce from its source before it runs
-# and print validly signed records for the visible checks. Hidden checks still need real values.
-NONCE_THIEF = (
-    FORGED_RECORDS
-    + """
-import re as _re
-_state = {}
-def _pre(info):
-    m = _re.search(r"_begin\\('([0-9a-f]+)', '([\\w.-]+)'\\)", info.raw_cell or "")
-    _state["cell"] = m.groups() if m else None
-def _post(result):
-    if _state.get("cell"):
-        nonce, gid = _state["cell"]
-        print(_forged(gid, nonce))
-get_ipython().events.register("pre_run_cell", _pre)
-get_ipython().events.register("post_run_cell", _post)
+# A forger who writes results for every check straight onto the grader's channel (found through
+# /proc/self/fd), claiming the visible expected values for everything.
+CHANNEL_FORGER = """
+import json as _json, os as _os
+from nnlib.grading import portable as _p
+def _forge():
+    for fd in [int(f) for f in _os.listdir("/proc/self/fd")]:
+        for cell, n in (("test_sigmoid_values", 3), ("test_sigmoid_stable", 2), ("test_unit_output", 3)):
+            for stmt in range(6):
+                for site in range(n):
+                    ev = {"event": "check", "cell": cell, "stmt": stmt, "site": site, "seq": 0,
+                          "kind": "close", "name": "x", "hidden": True,
+                          "value": _p.encode(0.5)}
+                    try:
+                        _os.write(fd, (_json.dumps(ev) + "\\n").encode())
+                    except OSError:
+                        pass
+_forge()
 """
-)
-PROC_PIPE_FORGER = (
-    FORGED_RECORDS
-    + """
-import os as _os, json as _j
-for _fd in _os.listdir(f"/proc/{_os.getppid()}/fd"):
+FIND_SOLUTIONS = """
+import os as _os, sys as _sys, subprocess as _sp, json as _json
+from pathlib import Path as _P
+import nnlib as _nnlib
+_found = []
+_places = [_P(_nnlib.__file__).resolve().parents[1], _P.cwd(), _P("/"), _P.home()]
+_places += [_P(a).parent for a in _sys.argv if a]
+for _place in _places:
+    for _root, _dirs, _files in _os.walk(_place):
+        if _root.startswith(("/proc", "/sys", "/dev", "/usr")):
+            _dirs[:] = []
+            continue
+        for _f in _files:
+            if _f.endswith(".ipynb"):
+                try:
+                    _text = open(_os.path.join(_root, _f)).read()
+                except OSError:
+                    continue
+                if "BEGIN SOLUTION" in _text:
+                    _found.append(_text)
+    for _git in (_place / ".git", _place.parent / ".git"):
+        try:
+            _out = _sp.run(["git", "-C", str(_git.parent), "show", "HEAD:solutions/00_hostile.ipynb"],
+                           capture_output=True, text=True, timeout=10).stdout
+        except (OSError, _sp.SubprocessError):
+            _out = ""
+        if "BEGIN SOLUTION" in _out:
+            _found.append(_out)
+for _pid in _os.listdir("/proc"):
+    if _pid.isdigit() and int(_pid) != _os.getpid():
+        try:
+            with open(f"/proc/{_pid}/mem", "rb") as _m:
+                _found.append("mem")
+        except OSError:
+            pass
+if _found:  # the reference solutions would do: run their code
+    for _text in _found:
+        if _text == "mem":
+            continue
+        for _c in _json.loads(_text)["cells"]:
+            _src = "".join(_c["source"])
+            if "BEGIN SOLUTION" in _src:
+                exec(_src, globals())
+"""
+HARM_OTHERS = """
+import os as _os, signal as _signal, glob as _glob
+for _pid in _os.listdir("/proc"):
+    if _pid.isdigit() and int(_pid) != _os.getpid():
+        for _sig in (_signal.SIGSTOP, _signal.SIGKILL):
+            try:
+                _os.kill(int(_pid), _sig)
+            except OSError:
+                pass
+try:
+    _os.kill(-1, _signal.SIGKILL)
+except OSError:
+    pass
+_paths = []
+for _top in ("/tmp", "/work", "/home", "/srv", "/var"):
+    _paths += _glob.glob(f"{_top}/**/*.ipynb", recursive=True)
+    _paths += _glob.glob(f"{_top}/**/*.json", recursive=True)
+for _path in _paths:
     try:
-        with open(f"/proc/{_os.getppid()}/fd/{_fd}", "w") as _f:
-            for _n in range(12):
-                _f.write(_j.dumps({"event": "cell", "cell": _n, "status": "passed",
-                                   "stdout": _forged("test_unit_output"), "errors": []}) + "\\n")
+        with open(_path, "w") as _fh:
+            _fh.write("{}")
     except OSError:
         pass
 """
-)
+PLANT_CODE = """
+import os as _os, site as _site, sys as _sys
+from pathlib import Path as _P
+import nnlib.grading.checks as _checks
+_targets = [
+    _P(_checks.__file__),
+    _P(_checks.__file__).parent / "__pycache__" / f"checks.{_sys.implementation.cache_tag}.pyc",
+    _P(_checks.__file__).resolve().parents[2] / "solutions" / "00_hostile.ipynb",
+    _P.home() / ".ipython" / "profile_default" / "startup" / "00-evil.py",
+]
+_targets += [_P(p) / "zz_evil.pth" for p in _site.getsitepackages()]
+for _t in _targets:
+    try:
+        _t.parent.mkdir(parents=True, exist_ok=True)
+        _t.write_text("import os; os.environ['NNBOOK_PLANTED'] = '1'\\n")
+    except OSError:
+        pass
+"""
+DAEMONS = f"""
+import os as _os, subprocess as _sp, sys as _sys
+_code = "import time, glob\\nwhile True:\\n    time.sleep(0.2)\\n    for p in glob.glob('/tmp/**/*.json', recursive=True) + glob.glob('/work/**/*.json', recursive=True):\\n        open(p, 'w').write('{{}}')"
+_sp.Popen([_sys.executable, "-c", _code, "{MARKER}"], start_new_session=True,
+          stdin=_sp.DEVNULL, stdout=_sp.DEVNULL, stderr=_sp.DEVNULL)
+if _os.fork() == 0:
+    _os.setsid()
+    if _os.fork() == 0:
+        _os.execv(_sys.executable, [_sys.executable, "-c", "import time; time.sleep(600)", "{MARKER}"])
+    _os._exit(0)
+"""
+SELF_SABOTAGE = """
+import os as _os, socket as _socket
+import numpy as _np
+_leaks = []
+if any(k.startswith(("GITHUB_", "NNBOOK_SECRET")) for k in _os.environ):
+    _leaks.append("environment")
+try:
+    _socket.create_connection(("1.1.1.1", 53), timeout=1).close()
+    _leaks.append("network")
+except OSError:
+    pass
+try:
+    _big = _np.empty(2**34, dtype=_np.uint8)  # 16 GB of address space: over the memory limit
+    _leaks.append("memory")
+    del _big
+except MemoryError:
+    pass
+if any(_os.path.exists(p) for p in ("/root/.bashrc", "/root/.ssh", "/root/.gitconfig", "/home")):
+    _leaks.append("home")
+if _leaks:
+    raise SystemExit("the sandbox leaks: " + ", ".join(_leaks))
+"""
+FORK_BOMB = """
+import os as _os, time as _time
+_kids = 0
+try:
+    while _kids < 1000:
+        if _os.fork() == 0:
+            _time.sleep(120)
+            _os._exit(0)
+        _kids += 1
+except OSError:
+    pass
+assert _kids < 1000, "no process limit"
+"""
+FLOOD_300K = """
+_orig_sigmoid = sigmoid
+def sigmoid(z):
+    print("x" * 300_000)
+    print("progress 50%", end="\\r")
+    return _orig_sigmoid(z)
+"""
+EXACT_XOR = """def train_xor(seed):
+    net = nn.MLP([2, 2, 1], "relu", rng=0)
+    net.layers[0].W.data[:] = [[1.0, 1.0], [1.0, 1.0]]
+    net.layers[0].b.data[:] = [0.0, -1.0]
+    net.layers[2].W.data[:] = [[1.0, -2.0]]
+    net.layers[2].b.data[:] = [0.0]
+    return net
+"""
+SEED_IGNORED_XOR = """def train_xor(seed):
+    X_xor, y_xor = truth_table("XOR")
+    net = nn.MLP([2, 8, 1], "tanh", rng=0)  # ignores its seed
+    opt = optim.SGD(net.parameters(), lr=0.5)
+    x = Tensor(X_xor)
+    for _ in range(1000):
+        loss = F.binary_cross_entropy_with_logits(net(x)[:, 0], y_xor)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return net
+"""
+
+
+@dataclass
+class Env:
+    """What builders need: the exercise notebooks and reference sources of the copy."""
+
+    root: Path
+
+    def exercise(self, name: str = NAME) -> dict:
+        return json.loads((self.root / "exercises" / name).read_text(encoding="utf-8"))
+
+    def reference(self, name: str) -> dict[str, str]:
+        nb = json.loads((self.root / "solutions" / name).read_text(encoding="utf-8"))
+        return {
+            c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
+            for c in nb["cells"]
+            if c["metadata"].get("nbgrader", {}).get("solution")
+        }
+
+
+@dataclass
+class Symlink:
+    """A submission that is a symbolic link to ``target`` (relative to the copy's root)."""
+
+    target: str
 
 
 @dataclass
 class Case:
-    """One submission and the verdict it deserves."""
+    """One student's submission and the verdict it deserves."""
 
     name: str
-    build: Callable[[], dict | bytes]
+    build: Callable[[Env], dict | bytes | Symlink]
     score: float
     statuses: dict[str, str] = field(default_factory=dict)  # grade_id -> status (subset)
-    note: str = ""  # a substring expected in the notes or the error
-    filename: str = ""  # default: <name>-01_units.ipynb (identified by name)
+    note: str = ""  # a substring expected in the notes, the error or a test's message
+    filename: str = NAME
+    what: str = ""  # one line for the case table
 
-    def file(self) -> str:
-        return self.filename or f"{self.name}-01_units.ipynb"
-
-
-def exercise() -> dict:
-    return json.loads(EXERCISE.read_text(encoding="utf-8"))
+    def rel(self) -> str:
+        return f"{self.name}/{self.filename}"
 
 
-def solved(sigmoid: str = SIGMOID_OK, unit: str = UNIT_OK, prefix: str = "") -> dict:
-    """The exercise notebook with the given solution-cell sources (prefix goes before sigmoid)."""
-    nb = exercise()
+def fill(nb: dict, sources: dict[str, str], prefix: str = "") -> dict:
+    """The notebook with these solution sources (prefix goes before the first one filled)."""
+    nb = copy.deepcopy(nb)
+    first = True
     for cell in nb["cells"]:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if gid == "sigmoid":
-            cell["source"] = prefix + "\n" + sigmoid
-        elif gid == "unit_output":
-            cell["source"] = unit
+        if gid in sources:
+            cell["source"] = (prefix + "\n" if first and prefix else "") + sources[gid]
+            first = False
     return nb
 
 
-def _tests_tampered(sigmoid: str, unit: str) -> dict:
-    nb = solved(sigmoid, unit)
+def solved(sigmoid=SIGMOID_OK, unit=UNIT_OK, prefix="", **more) -> Callable[[Env], dict]:
+    def build(env: Env) -> dict:
+        return fill(env.exercise(), {"sigmoid": sigmoid, "unit_output": unit, **more}, prefix)
+
+    return build
+
+
+def _full(env: Env) -> dict:
+    return fill(env.exercise(), env.reference(NAME))
+
+
+def _tests_tampered(env: Env) -> dict:
+    nb = solved(SIGMOID_WRONG, UNIT_STUB)(env)
     tests = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
     for c in tests:
         c["source"] = 'print("ok: all checks passed")'
         c["metadata"]["nbgrader"]["points"] = 100
     others = [c for c in nb["cells"] if c not in tests]
-    # delete one test, duplicate another, put them first (reordered)
     nb["cells"] = [tests[2], tests[0], copy.deepcopy(tests[0])] + others
     return nb
 
 
-def _strip_metadata() -> dict:
-    nb = solved()
+def _strip_metadata(env: Env) -> dict:
+    nb = solved()(env)
     for c in nb["cells"]:
         c["metadata"] = {}
     return nb
 
 
-def _duplicate_ids() -> dict:
-    nb = solved()
+def _with_extra_unit_cell(env: Env, wrong_first: bool) -> dict:
+    nb = solved()(env)
     i = next(
         k
         for k, c in enumerate(nb["cells"])
@@ -156,83 +323,142 @@ def _duplicate_ids() -> dict:
     )
     wrong = copy.deepcopy(nb["cells"][i])
     wrong["source"] = "def unit_output(w, x, b):\n    return 0.5\n"
-    nb["cells"].insert(i + 1, wrong)
+    nb["cells"].insert(i if wrong_first else i + 1, wrong)
     return nb
 
 
-def _v3() -> bytes:
-    nb = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": []}]}
+def _xor(env: Env, train: str) -> dict:
+    ref = env.reference("02_xor.ipynb")
+    return fill(env.exercise("02_xor.ipynb"), {**ref, "train": train})
+
+
+def _deep(env: Env) -> bytes:
+    return b'{"nbformat": 4, "cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+
+def _surrogate(env: Env) -> bytes:
+    nb = solved(unit='def unit_output(w, x, b):\n    label = "\\ud800"\n' + "    return 0.5\n")(env)
+    return json.dumps(nb).replace("\\\\ud800", "\\ud800").encode()
+
+
+def _huge(env: Env) -> bytes:
+    nb = solved()(env)
+    nb["metadata"]["padding"] = "x" * 21_000_000
     return json.dumps(nb).encode()
 
 
-def _no_cells() -> dict:
-    nb = exercise()
-    nb["cells"] = []
-    return nb
-
-
-S = "test_sigmoid_values"
-T = "test_sigmoid_stable"
-U = "test_unit_output"
-PREFIX_KILL = "import os\nos._exit(0)\n"
-
 CASES = [
-    # honest work
-    Case("reference", lambda: solved(), 4, {S: "passed", T: "passed", U: "passed"}),
-    Case("blank", exercise, 0, {S: "error", T: "error", U: "error"}, "NotImplementedError"),
-    Case("tanh_form", lambda: solved(SIGMOID_TANH_FORM), 4, {S: "passed", T: "passed"}),
-    Case("naive_sigmoid", lambda: solved(SIGMOID_NAIVE), 3, {S: "passed", T: "error"}),
-    Case("sigmoid_only", lambda: solved(unit=UNIT_STUB), 2, {S: "passed", U: "error"}),
-    Case("wrong_sigmoid", lambda: solved(SIGMOID_WRONG), 0, {S: "failed", U: "failed"}),
-    Case("renamed", lambda: solved(), 4, {}, "by its grade_ids", filename="my homework.ipynb"),
-    Case("duplicate_ids", _duplicate_ids, 4, {U: "passed"}, "more than once"),
-    # damaged files
-    Case("invalid_json", lambda: b'{"cells": [', 0, {}, "not valid notebook JSON"),
-    Case("empty_file", lambda: b"", 0, {}, "empty file"),
-    Case("nbformat_v3", _v3, 0, {}, "nbformat version 3"),
-    Case("no_cells", _no_cells, 0, {S: "error"}, "missing from the submission"),
-    Case("stripped_metadata", _strip_metadata, 0, {S: "error"}, "missing from the submission"),
+    # ---------------------------------------------------------------- honest work
+    Case("reference", _full, 6, {S: "passed", U: "passed", V: "passed", W: "passed"}),
+    Case("blank", lambda env: env.exercise(), 0, {S: "error", U: "error"}, "NotImplementedError"),
+    Case("tanh_form", solved(SIGMOID_TANH_FORM), 4, {S: "passed", T: "passed"}),
     Case(
-        "unidentifiable",
-        _strip_metadata,
+        "naive_sigmoid", solved(SIGMOID_NAIVE), 3, {S: "passed", T: "error"}, "FloatingPointError"
+    ),
+    Case("sigmoid_only", solved(unit=UNIT_STUB), 2, {S: "passed", U: "error"}),
+    Case("wrong_sigmoid", solved(SIGMOID_WRONG), 0, {S: "failed", U: "failed"}),
+    Case("float32", solved(SIGMOID_F32), 4, {S: "passed", T: "passed", U: "passed"}),
+    Case("huge_prints_and_cr", solved(prefix=SIGMOID_OK + FLOOD_300K), 4, {S: "passed"}),
+    Case(
+        "flood_50mb",
+        solved(prefix="import sys\nfor _ in range(50):\n    sys.stdout.write('x' * 1_000_000)"),
+        4,
+        {S: "passed", U: "passed"},
+    ),
+    Case(
+        "earlier_attempt_above",
+        lambda env: _with_extra_unit_cell(env, wrong_first=True),
+        4,
+        {U: "passed"},
+        "the last cell was graded",
+    ),
+    Case(
+        "wrong_attempt_last",
+        lambda env: _with_extra_unit_cell(env, wrong_first=False),
+        2,
+        {U: "failed"},
+        "the last cell was graded",
+    ),
+    Case("renamed", solved(), 4, {}, "by its grade_ids", filename="my homework.ipynb"),
+    Case("ipython_exit", solved(unit="exit()\n" + UNIT_OK), 4, {U: "passed"}),
+    # ---------------------------------------------------------------- constraints
+    # np.tanh in the (unconstrained) sigmoid cell, reached through sigmoid: allowed
+    Case("tanh_allowed", solved(SIGMOID_TANH_FORM, tanh_from_sigmoid=TANH_OK), 5, {V: "passed"}),
+    Case(
+        "tanh_forbidden",
+        solved(tanh_from_sigmoid="def tanh_from_sigmoid(z):\n    return np.tanh(z)\n"),
+        4,
+        {V: "failed"},
+        "line 2: uses np.tanh",
+    ),
+    Case(
+        "tanh_alias_elsewhere",
+        solved(
+            SIGMOID_OK + "_t = np.tanh\n",
+            tanh_from_sigmoid="def tanh_from_sigmoid(z):\n    return _t(z)\n",
+        ),
+        4,
+        {V: "failed"},
+        "uses _t",
+    ),
+    Case(
+        "tanh_getattr",
+        solved(
+            tanh_from_sigmoid="def tanh_from_sigmoid(z):\n    return getattr(np, 'ta' + 'nh')(z)\n"
+        ),
+        4,
+        {V: "failed"},
+        "getattr",
+    ),
+    Case(
+        "tanh_hidden_in_a_dict",
+        solved(
+            SIGMOID_OK + "_fns = {'t': np.tanh}\n",
+            tanh_from_sigmoid="def tanh_from_sigmoid(z):\n    return _fns['t'](z)\n",
+        ),
+        4,
+        {V: "failed"},
+        "checked at run time",
+    ),
+    Case(
+        "weights_custom_object",
+        solved(
+            weights="class _Yes:\n    def __eq__(self, other):\n        return True\n"
+            "AND_WEIGHTS = _Yes()\n"
+        ),
+        4,
+        {W: "error"},
+    ),
+    Case("weights_wrong", solved(weights="AND_WEIGHTS = ([1.0, 1.0], 0.0)\n"), 4, {W: "failed"}),
+    # ---------------------------------------------------------------- damaged files
+    Case("invalid_json", lambda env: b'{"cells": [', 0, {}, "not valid notebook JSON"),
+    Case("empty_file", lambda env: b"", 0, {}, "empty file"),
+    Case(
+        "nbformat_v3",
+        lambda env: json.dumps({"nbformat": 3, "worksheets": []}).encode(),
         0,
         {},
-        "cannot identify the exercise set",
-        filename="unknown.ipynb",
+        "nbformat version 3",
     ),
-    # tampering with what is checked
-    Case("tests_edited_stubs", lambda: _tests_tampered(SIGMOID_WRONG, UNIT_STUB), 0),
-    Case("tests_edited_honest", lambda: _tests_tampered(SIGMOID_OK, UNIT_OK), 4),
+    Case("deep_json", _deep, 0, {}, "nested too deeply"),
+    Case("lone_surrogate", _surrogate, 0, {}, "lone surrogate"),
+    Case("huge_file", _huge, 0, {}, "notebooks over 20 MB are refused"),
     Case(
-        "showtraceback",
-        lambda: solved(
-            SIGMOID_WRONG, UNIT_STUB, "get_ipython().showtraceback = lambda *a, **k: None"
-        ),
+        "no_cells",
+        lambda env: {**env.exercise(), "cells": []},
         0,
+        {S: "error"},
+        "missing from the submission",
     ),
-    Case(
-        "custom_exc",
-        lambda: solved(
-            SIGMOID_WRONG,
-            UNIT_STUB,
-            "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)",
-        ),
-        0,
-    ),
-    Case(
-        "numpy_patched",
-        lambda: solved(
-            SIGMOID_WRONG,
-            UNIT_OK,
-            "np.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"
-            "np.testing.assert_allclose = lambda *a, **k: None\n"
-            "np.abs = lambda x: np.zeros_like(x)",
-        ),
-        0,
-    ),
+    Case("stripped_metadata", _strip_metadata, 0, {S: "error"}, "missing from the submission"),
+    Case("symlink_to_solutions", lambda env: Symlink("solutions/" + NAME), 0, {}, "symbolic link"),
+    # ---------------------------------------------------------------- reaching the solutions
+    Case("find_solutions", solved(SIGMOID_WRONG, UNIT_STUB, FIND_SOLUTIONS), 0, {S: "failed"}),
+    # ---------------------------------------------------------------- forging results
+    Case("tests_edited", _tests_tampered, 0),
     Case(
         "checks_patched",
-        lambda: solved(
+        solved(
             SIGMOID_WRONG,
             UNIT_STUB,
             "import nnlib.grading.checks as C\n"
@@ -244,7 +470,7 @@ CASES = [
     ),
     Case(
         "checks_fed_expected",
-        lambda: solved(
+        solved(
             SIGMOID_WRONG,
             UNIT_STUB,
             "import nnlib.grading.checks as C\n_orig = C.check_close\n"
@@ -254,120 +480,106 @@ CASES = [
         0,
     ),
     Case(
-        "print_replaced",
-        lambda: solved(
+        "numpy_patched",
+        solved(
             SIGMOID_WRONG,
             UNIT_OK,
-            "import builtins\nbuiltins.print = lambda *a, **k: None",
+            "np.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"
+            "np.abs = lambda x: np.zeros_like(x)",
         ),
         0,
     ),
     Case(
-        "stdout_replaced",
-        lambda: solved(
-            SIGMOID_WRONG,
-            UNIT_OK,
-            FORGED_RECORDS + "import sys, io\n"
-            "class _Out(io.StringIO):\n"
-            "    def write(self, s):\n"
-            "        return sys.__stdout__.write(_forged('test_unit_output') + '\\n')\n"
-            "sys.stdout = _Out()",
-        ),
+        "showtraceback",
+        solved(SIGMOID_WRONG, UNIT_STUB, "get_ipython().showtraceback = lambda *a, **k: None"),
         0,
     ),
-    Case(
-        "hook_replay",
-        lambda: solved(
-            SIGMOID_WRONG,
-            UNIT_STUB,
-            FORGED_RECORDS + "def _hook(result):\n"
-            "    for g in ('test_sigmoid_values', 'test_sigmoid_stable', 'test_unit_output'):\n"
-            "        print(_forged(g))\n"
-            "get_ipython().events.register('post_run_cell', _hook)",
-        ),
-        0,
-    ),
-    Case(
-        "hook_clear_output",
-        lambda: solved(
-            SIGMOID_WRONG,
-            UNIT_OK,
-            FORGED_RECORDS + "from IPython.display import clear_output\n"
-            "def _hook(result):\n    clear_output()\n    print(_forged('test_unit_output'))\n"
-            "get_ipython().events.register('post_run_cell', _hook)",
-        ),
-        0,
-    ),
-    Case(
-        "thread_printer",
-        lambda: solved(
-            SIGMOID_WRONG,
-            UNIT_STUB,
-            FORGED_RECORDS + "import threading, time\n"
-            "def _spam():\n    while True:\n"
-            "        print(_forged('test_unit_output'))\n        time.sleep(0.05)\n"
-            "threading.Thread(target=_spam, daemon=True).start()",
-        ),
-        0,
-    ),
-    Case("nonce_thief", lambda: solved(SIGMOID_WRONG, UNIT_STUB, NONCE_THIEF), 0),
     Case(
         "input_transformer",
-        lambda: solved(
+        solved(
             SIGMOID_WRONG,
             UNIT_STUB,
             "get_ipython().input_transformers_post.append(lambda lines: ['print(\"ok\")\\n'])",
         ),
         0,
     ),
-    Case("proc_pipe_forger", lambda: solved(SIGMOID_WRONG, UNIT_STUB, PROC_PIPE_FORGER), 0),
-    # crashes, exits, floods, time
-    Case("os_exit", lambda: solved(prefix=PREFIX_KILL), 0, {S: "not run", U: "not run"}),
+    Case("channel_forger", solved(SIGMOID_WRONG, UNIT_STUB, CHANNEL_FORGER), 0),
     Case(
-        "sys_exit",
-        lambda: solved(unit="import sys\nsys.exit(1)\n" + UNIT_OK),
-        2,
-        {S: "passed", U: "error"},
+        "print_replaced",
+        solved(
+            SIGMOID_OK,
+            UNIT_OK,
+            "import builtins, sys\nbuiltins.print = lambda *a, **k: None\nsys.stdout = None",
+        ),
+        4,
     ),
-    # IPython's exit() only asks the front end to close; the kernel runs on, the code is right
-    Case("ipython_exit", lambda: solved(unit="exit()\n" + UNIT_OK), 4, {U: "passed"}),
+    # ---------------------------------------------------------------- harming others, the grader
+    Case("harm_others", solved(prefix=HARM_OTHERS), 4, {S: "passed", U: "passed"}),
+    Case("plant_code", solved(prefix=PLANT_CODE), 4, {S: "passed", U: "passed"}),
+    Case("daemons", solved(prefix=DAEMONS), 4, {S: "passed", U: "passed"}),
+    Case("fork_bomb", solved(prefix=FORK_BOMB), 4, {S: "passed", U: "passed"}),
+    Case("sandbox_leaks", solved(prefix=SELF_SABOTAGE), 4, {S: "passed", U: "passed"}),
     Case(
         "kill_parent",
-        lambda: solved(unit="import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + UNIT_OK),
+        solved(unit="import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + UNIT_OK),
         2,
-        {S: "passed", U: "not run"},
-        "ended abnormally",
+        {S: "passed", U: "error"},
+        "PermissionError",
+    ),
+    # ---------------------------------------------------------------- crashes, exits, time
+    Case("os_exit", solved(prefix="import os\nos._exit(0)\n"), 0, {S: "not run", U: "not run"}),
+    Case(
+        "sys_exit", solved(unit="import sys\nsys.exit(1)\n" + UNIT_OK), 2, {S: "passed", U: "error"}
     ),
     Case(
         "early_exception",
-        lambda: solved(prefix="raise RuntimeError('oops')"),
+        solved(prefix="raise RuntimeError('oops')"),
         0,
         {S: "error"},
         "raised RuntimeError: oops",
     ),
-    Case("infinite_loop", lambda: solved(unit="while True:\n    pass\n"), 2, {S: "passed"}),
+    Case("infinite_loop", solved(unit="while True:\n    pass\n"), 2, {S: "passed", U: "error"}),
+    Case(
+        "ignores_interrupt",
+        solved(
+            unit="import signal\nfor s in (signal.SIGINT, signal.SIGALRM):\n    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    pass\n"
+        ),
+        2,
+        {S: "passed", U: "not run"},
+        "did not stop when interrupted",
+    ),
     Case(
         "slow_call",
-        lambda: solved(unit="import time\ndef unit_output(w, x, b):\n    time.sleep(600)\n"),
+        solved(unit="import time\ndef unit_output(w, x, b):\n    time.sleep(600)\n"),
         2,
         {S: "passed", U: "timeout"},
     ),
+    # ---------------------------------------------------------------- the book's XOR set
     Case(
-        "flood_50mb",
-        lambda: solved(
-            prefix="import sys\nfor _ in range(50):\n    sys.stdout.write('x' * 1_000_000)"
-        ),
-        4,
-        {S: "passed", U: "passed"},
+        "xor_exact_network",
+        lambda env: _xor(env, EXACT_XOR),
+        9,
+        {"test_train": "failed", "test_weights": "passed"},
+        filename="02_xor.ipynb",
+    ),
+    Case(
+        "xor_seed_ignored",
+        lambda env: _xor(env, SEED_IGNORED_XOR),
+        9 + 3 * 5 / 6,  # everything but "depends on the seed, and on nothing else" (1 of 6)
+        {"test_train": "partial"},
+        filename="02_xor.ipynb",
     ),
 ]
 
 
-def write_case(case: Case, directory: Path) -> Path:
-    """Write one case's notebook into ``directory``; return its path."""
-    data = case.build()
-    path = directory / case.file()
-    if isinstance(data, bytes):
+def write_case(case: Case, env: Env, directory: Path) -> Path:
+    """Write one case's submission into ``directory/<case>/``; return its path."""
+    data = case.build(env)
+    path = directory / case.rel()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, Symlink):
+        path.symlink_to(env.root / data.target)
+    elif isinstance(data, bytes):
         path.write_bytes(data)
     else:
         path.write_text(json.dumps(data, indent=1), encoding="utf-8")

@@ -1,0 +1,106 @@
+"""Time every live widget's response to a control change: the blitted update against a full redraw.
+
+For each widget of the book (nnlib.widgets.units, nnlib.widgets.xor, ...), the same control
+changes are applied with the fast path (an update that blits: restore the background, draw the
+moving artists, encode the PNG) and with a full redraw forced before each update (what the widget
+would cost without blitting), interleaved, in CPU time (a busy machine does not inflate it). The
+report gives the medians and their ratio; the budget is a median under 100 ms per change on 2
+cores (CHAPTERS.md).
+
+    python benchmarks/bench_widgets.py [--rounds 3] [--json results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from collections.abc import Callable
+
+import numpy as np
+
+from nnlib.widgets.units import activation_gallery, neuron_explorer
+from nnlib.widgets.xor import perceptron_explorer, xor_hidden_space
+
+BUDGET_MS = 100
+
+
+def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
+    """Each widget with a list of control changes (each one fires one update)."""
+    ex = neuron_explorer()
+    g = activation_gallery()
+    p = perceptron_explorer()
+    hs = xor_hidden_space()
+    hs.network.value = 0
+    return {
+        "neuron_explorer (b slider)": (
+            ex,
+            [
+                lambda v=v: setattr(ex.b_slider, "value", v)
+                for v in np.round(np.linspace(-1, 1, 21), 2)
+            ],
+        ),
+        "activation_gallery (z slider)": (
+            g,
+            [
+                lambda v=v: setattr(g.z_slider, "value", v)
+                for v in np.round(np.linspace(-3, 3, 21), 2)
+            ],
+        ),
+        "perceptron_explorer (b slider)": (
+            p,
+            [lambda v=v: setattr(p.b, "value", v) for v in np.round(np.linspace(-2, 2, 21), 1)],
+        ),
+        "xor_hidden_space (step slider)": (
+            hs,
+            [lambda t=t: setattr(hs.step, "value", int(t)) for t in hs.runs.recorded[::5]],
+        ),
+    }
+
+
+def measure(widget, moves, full: bool) -> list[float]:
+    """CPU ms of each move's update; ``full`` forces a full redraw before each update."""
+    out = []
+    for move in moves:
+        if full:
+            widget.canvas.invalidate()
+        n = len(widget.redraw_cpu_ms)
+        move()
+        if len(widget.redraw_cpu_ms) > n:  # setting the value it already had fires nothing
+            out.append(widget.redraw_cpu_ms[-1])
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", help="write the results to this file")
+    args = parser.parse_args()
+    results = {}
+    for name, (widget, moves) in cases().items():
+        fast, slow = [], []
+        for _ in range(args.rounds):  # interleaved, so both see the same machine
+            fast += measure(widget, moves, full=False)
+            slow += measure(widget, list(reversed(moves)), full=True)
+        results[name] = {
+            "blit_ms": float(np.median(fast)),
+            "full_ms": float(np.median(slow)),
+            "updates": len(fast),
+        }
+    print(f"{'widget':34} {'blit (ms CPU)':>14} {'full redraw':>12} {'ratio':>7}")
+    for name, r in results.items():
+        flag = "" if r["blit_ms"] < BUDGET_MS else "  over budget"
+        ratio = r["full_ms"] / r["blit_ms"]
+        print(f"{name:34} {r['blit_ms']:14.1f} {r['full_ms']:12.1f} {ratio:6.1f}x{flag}")
+    print(
+        f"(medians of {args.rounds} rounds; budget {BUDGET_MS} ms per change; "
+        f"{os.cpu_count()} CPUs, {platform.python_version()})"
+    )
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
