@@ -35,7 +35,7 @@ from ..data import load_reviews, load_sentiment_lexicon
 from ..init import as_rng
 from ..tensor import Tensor, no_grad
 from ..text import Vocab, ngrams, pad, sentiment_features, tokenize
-from ..train import History, accuracy, evaluate, fit, predict
+from ..train import History, accuracy, evaluate, fit
 
 __all__ = [
     "EncodedSplit",
@@ -724,7 +724,7 @@ def nearest_neighbours(
 @dataclass
 class SentenceView:
     """What the sentence explorer shows: tokens as the model sees them, their ids and rows of E,
-    the two pooled vectors, and the model's class probabilities."""
+    the two pooled vectors, the DAN's last hidden layer and its class probabilities."""
 
     tokens: list[str]  # after the vocabulary: unknown words shown as <unk>
     words: list[str]  # the tokens as typed
@@ -732,6 +732,7 @@ class SentenceView:
     rows: np.ndarray  # (n, d): E[ids]
     mean: np.ndarray  # (d,)
     max: np.ndarray  # (d,)
+    hidden: np.ndarray  # the last hidden layer h of the DAN's MLP
     probs: np.ndarray  # (n_classes,)
 
 
@@ -741,10 +742,18 @@ def explain_sentence(model: DAN, vocab: Vocab, text: str) -> SentenceView:
     if not words:
         raise ValueError("explain_sentence: the text has no tokens; type a sentence")
     ids = vocab.encode(words)
-    mask = np.ones((1, len(ids)), dtype=np.float32)
-    E = model.embedding.E.data
-    rows = E[ids]
-    logits = predict(model, ids[None, :], mask)
+    mask = np.ones((1, len(ids)), dtype=model.embedding.E.dtype)
+    rows = model.embedding.E.data[ids]
+    was = model.training
+    model.eval()
+    try:
+        with no_grad():
+            h = model.sentence_embedding(ids[None, :], mask)
+            for layer in model.mlp.layers[:-1]:  # every layer but the output layer
+                h = layer(h)
+            logits = model.mlp.layers[-1](h).data[0]
+    finally:
+        model.train(was)
     return SentenceView(
         tokens=vocab.decode(ids),
         words=words,
@@ -752,7 +761,8 @@ def explain_sentence(model: DAN, vocab: Vocab, text: str) -> SentenceView:
         rows=rows,
         mean=rows.mean(axis=0),
         max=rows.max(axis=0),
-        probs=F.softmax(logits[0].astype(np.float64)),
+        hidden=h.data[0],
+        probs=F.softmax(logits.astype(np.float64)),
     )
 
 
