@@ -56,7 +56,7 @@ def real_batches(data: P.ReviewData) -> list[tuple[np.ndarray, np.ndarray, np.nd
     for k in range(N_BATCHES):
         idx = order[k * BATCH : (k + 1) * BATCH]
         ids, mask = P.trim(data.train.ids[idx], data.train.mask[idx])
-        out.append((ids, mask, data.train.y[idx]))
+        out.append((ids, mask.astype(np.float32), data.train.y[idx]))
     return out
 
 
@@ -322,8 +322,8 @@ def cpu_time_per_call(fn: Callable[[], float], min_time: float = 0.25) -> float:
 
 def make(kind: str, V: int, seed: int = 0):
     if kind == "DAN":
-        return P.DAN(V, D, (HIDDEN,), rng=seed)
-    return P.CNN(V, D, WIDTH, FILTERS, rng=seed)
+        return P.DAN(V, D, (HIDDEN,), rng=seed, dtype=np.float32)
+    return P.CNN(V, D, WIDTH, FILTERS, rng=seed, dtype=np.float32)
 
 
 def check_agreement(kind: str, V: int, batches, lazy: bool) -> dict[str, float]:

@@ -54,6 +54,7 @@ __all__ = [
     "plot_accuracies",
     "plot_curves",
     "plot_window_responses",
+    "plot_transfer",
 ]
 
 CMAP = "PuOr_r"  # diverging, colour-blind safe: negative entries purple, positive orange
@@ -564,5 +565,38 @@ def plot_window_responses(a: np.ndarray, b: np.ndarray, labels: tuple[str, str])
     ax.set_xlabel(f"activation on '{labels[0]}'")
     ax.set_ylabel(f"activation on '{labels[1]}'")
     ax.set_aspect("equal")
+    style_axes(ax)
+    return fig
+
+
+@styled
+def plot_transfer(exp: P.TransferExperiment, highlight: Sequence[str] = ()) -> Figure:
+    """One dot per candidate word: how similar its embedding is to the taught word's (x) and
+    how much the lesson moved the model's margin for its sentence (y); ``highlight`` labels some."""
+    fig = figure((6.4, 3.6))
+    ax = fig.add_subplot()
+    ax.scatter(exp.similarity[:-1], exp.change[:-1], s=6, color=LINE_COLORS[0], alpha=0.35, lw=0)
+    median = float(np.median(exp.change[:-1]))
+    ax.axhline(median, color="0.5", ls="--", lw=1)
+    ax.text(
+        ax.get_xlim()[0], median, " median change", va="bottom", ha="left", fontsize=8, color="0.4"
+    )
+    for i, word in enumerate([exp.taught, *highlight]):
+        x, y = exp.row(word)
+        ax.plot([x], [y], "o", color=ACCENT if i == 0 else CLASS_COLORS[2], ms=6, zorder=3)
+        dy = 0 if i == 0 else (14 if i % 2 else -14)  # alternate above and below the dots
+        ax.annotate(
+            f"'{exp.sentence(word)}'",
+            (x, y),
+            xytext=(-8, dy),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=8,
+            arrowprops=None if i == 0 else {"arrowstyle": "-", "color": "0.4", "lw": 0.8},
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
+    ax.set_xlabel(f"cosine similarity of the word's embedding to '{exp.taught}'")
+    ax.set_ylabel("change of z₊ − z₋")
     style_axes(ax)
     return fig
