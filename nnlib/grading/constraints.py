@@ -287,6 +287,11 @@ def install_guards(forbidden: dict[str, set[str]], report: Callable[[str, str], 
                     and not isinstance(val, type)
                 ):
                     items.append((mod, attr))
+        elif isinstance(target.obj, type):
+            # A class cannot be swapped for a wrapper without breaking isinstance() and
+            # construction in the library itself; the static check of the cell covers it.
+            skipped.append(name)
+            continue
         else:
             items.append((target.owner, target.attr))
         for owner, attr in items:

@@ -44,6 +44,7 @@ __all__ = [
     "graph_diagram",
     "graph_layout",
     "GraphLayout",
+    "GraphArtists",
     "format_number",
 ]
 
@@ -162,16 +163,18 @@ class _Sheet:
         return t
 
     def circle(self, xy, label: str, fc=NODE_FC, ec=NODE_EC, lw=1.3, r=R, fontsize=11, ls="-"):
-        self.ax.add_patch(Circle(xy, r, fc=fc, ec=ec, lw=lw, ls=ls, zorder=3))
+        patch = self.ax.add_patch(Circle(xy, r, fc=fc, ec=ec, lw=lw, ls=ls, zorder=3))
         x, y = xy
         self.placed.append((x - r, y - r, x + r, y + r))
+        t = None
         if label:
             t = self.ax.text(x, y, label, ha="center", va="center", fontsize=fontsize, zorder=4)
             self.texts.append(t)
+        return patch, t
 
     def box(self, xy, w: float, h: float, fc=NODE_FC, ec=NODE_EC, lw=1.3):
         x, y = xy
-        self.ax.add_patch(
+        patch = self.ax.add_patch(
             FancyBboxPatch(
                 (x - w / 2, y - h / 2),
                 w,
@@ -184,10 +187,11 @@ class _Sheet:
             )
         )
         self.placed.append((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+        return patch
 
     def arrow(self, a, b, color=EDGE, lw=1.2, head=True, ls="-"):
         """A straight edge from point ``a`` to point ``b`` (already on the node borders)."""
-        self.ax.add_patch(
+        return self.ax.add_patch(
             FancyArrowPatch(
                 a,
                 b,
@@ -631,6 +635,24 @@ def graph_layout(root: Tensor, max_nodes: int = 40) -> GraphLayout:
     return GraphLayout(values, column, [float(r) for r in row], op_column, op_row)
 
 
+@dataclass
+class GraphArtists:
+    """What :func:`graph_diagram` drew for each tensor, in the layout's order (``values``).
+
+    For widgets that change a drawn graph without redrawing it (e.g. stepping through a forward
+    or backward pass: set a label's text, a box's edge colour, then blit): ``boxes[i]`` is the
+    box of tensor i, ``labels[i]`` its text lines (the name/value line, then the gradient line
+    if one was drawn), ``ops[i]`` the circle and symbol of the op that made it (None for a
+    leaf), ``edges[i]`` the arrows into that op and out of it.
+    """
+
+    values: list[Tensor]
+    boxes: list
+    labels: list[list]
+    ops: list
+    edges: list[list]
+
+
 def _value_label(t: Tensor) -> str:
     """A tensor's name; unnamed tensors (constants such as the 2 in 2 * b) show their value."""
     return t.name or ""
@@ -655,6 +677,8 @@ def graph_diagram(
     every tensor whose ``.grad`` is set shows it as ∂root/∂tensor (call ``root.backward()``
     first; during ``root.backward_steps()`` the gradients appear one node at a time).
     ``highlight`` (tensors) draws those boxes and their op circles in the accent colour.
+    The returned figure's ``graph_artists`` (a :class:`GraphArtists`) holds what was drawn for
+    each tensor, so a widget can change labels and colours and blit instead of redrawing.
     """
     lay = graph_layout(root, max_nodes=max_nodes)
     marked = {id(t) for t in highlight}
@@ -691,28 +715,32 @@ def graph_diagram(
         return np.array([xs[c], -r * row_h])
 
     centre = [at(c, r) for c, r in zip(lay.column, lay.row)]
+    drawn = GraphArtists(lay.values, [], [], [], [])
     for i, t in enumerate(lay.values):
         hot = id(t) in marked
         ec, lw = (ACCENT, 2.6) if hot else (NODE_EC, 1.3)
         fc = BIAS_FC if (not t._prev and not t.requires_grad) else NODE_FC
-        s.box(centre[i], box_w[i], box_h[i], fc=fc, ec=ec, lw=lw)
+        drawn.boxes.append(s.box(centre[i], box_w[i], box_h[i], fc=fc, ec=ec, lw=lw))
         lines = texts[i]
         if len(lines) == 1:
-            s.text(centre[i], lines[0], fontsize=10)
+            drawn.labels.append([s.text(centre[i], lines[0], fontsize=10)])
         else:
             top = centre[i][1] + box_h[i] / 2 - 0.09
-            s.text((centre[i][0], top), lines[0], fontsize=10, va="top")
-            s.text(
+            first = s.text((centre[i][0], top), lines[0], fontsize=10, va="top")
+            second = s.text(
                 (centre[i][0], top - sizes[i][0][1] - 0.1),
                 lines[1],
                 fontsize=10,
                 va="top",
                 color=GRAD,
             )
+            drawn.labels.append([first, second])
+        drawn.ops.append(None)
+        drawn.edges.append([])
         if t._prev:
             o = at(lay.op_column[i], lay.op_row[i])
             r_op = 0.22
-            s.circle(
+            drawn.ops[i] = s.circle(
                 o,
                 OP_SYMBOLS.get(t._op, t._op),
                 r=r_op,
@@ -721,21 +749,25 @@ def graph_diagram(
                 lw=lw,
                 fontsize=11 if len(OP_SYMBOLS.get(t._op, t._op)) <= 2 else 8,
             )
-            s.arrow(
+            out_edge = s.arrow(
                 _border(o, centre[i], r_op),
                 _box_border(centre[i], o, box_w[i] + 0.04, box_h[i] + 0.04),
                 color=ACCENT if hot else EDGE,
                 lw=1.6 if hot else 1.2,
             )
+            drawn.edges[i].append(out_edge)
             for p in t._prev:
                 k = lay.index(p)
-                s.arrow(
-                    _box_border(centre[k], o, box_w[k] + 0.04, box_h[k] + 0.04),
-                    _border(o, centre[k], r_op),
-                    color=ACCENT if hot else EDGE,
-                    lw=1.6 if hot else 1.2,
+                drawn.edges[i].append(
+                    s.arrow(
+                        _box_border(centre[k], o, box_w[k] + 0.04, box_h[k] + 0.04),
+                        _border(o, centre[k], r_op),
+                        color=ACCENT if hot else EDGE,
+                        lw=1.6 if hot else 1.2,
+                    )
                 )
     fig = s.finish()
+    fig.graph_artists = drawn  # the last graph drawn on this figure
     names = [t.name for t in lay.values if t.name]
     desc = (
         f"The computation graph of {root_name}: {len(lay.values)} values"

@@ -615,3 +615,66 @@ def test_backward_from_log_of_zero_raises_non_finite_error():
 def test_non_numeric_data_is_refused():
     with pytest.raises(TypeError, match="numeric"):
         Tensor(["a", "b"])
+
+
+# ---------------------------------------------------------------------- backward_steps
+def _example_graph():
+    a = Tensor(3.0, requires_grad=True, name="a")
+    b = Tensor(1.0, requires_grad=True, name="b")
+    c = Tensor(-2.0, requires_grad=True, name="c")
+    x = Tensor([0.5, -1.5], requires_grad=True, name="x")
+    e = a + 2 * b
+    L = c * e + (x * x * e).sum() + (x.exp() * c).sum()  # fan-out: e, c and x are used twice
+    return (a, b, c, x), L
+
+
+def test_backward_steps_gives_the_same_gradients_as_backward():
+    leaves, L = _example_graph()
+    L.backward()
+    expected = [t.grad.copy() for t in leaves]
+    leaves2, L2 = _example_graph()
+    steps = list(L2.backward_steps())
+    for t, g in zip(leaves2, expected):
+        np.testing.assert_array_equal(t.grad, g)
+    # one step per node, from the loss back: the reverse of topo_order
+    assert [id(n) for n in steps] == [id(n) for n in reversed(L2.topo_order())]
+
+
+def test_backward_steps_each_gradient_is_complete_when_its_node_is_yielded():
+    """When a node is yielded, its grad is final: later steps never add to it again."""
+    _, L = _example_graph()
+    seen = {}
+    for node in L.backward_steps():
+        seen[id(node)] = (node, None if node.grad is None else node.grad.copy())
+    for node, g in seen.values():
+        if g is not None:
+            np.testing.assert_array_equal(node.grad, g)
+
+
+def test_backward_steps_is_lazy():
+    """Nothing beyond the seed is computed before the first step is taken."""
+    (a, b, c, x), L = _example_graph()
+    steps = L.backward_steps()
+    assert a.grad is None and L.grad is None
+    first = next(steps)
+    assert first is L and L.grad == 1.0
+    assert a.grad is None  # a is several steps away
+
+
+def test_a_non_finite_loss_changes_no_gradient():
+    """backward() checks the loss before it resets any intermediate gradient."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    L = h.sum()
+    L.backward()
+    before = h.grad.copy()
+    bad = (h * np.inf).sum()
+    with pytest.raises(NonFiniteError):
+        bad.backward()
+    np.testing.assert_array_equal(h.grad, before)
+
+
+def test_repr_shows_name_grad_and_op():
+    a = Tensor(3.0, requires_grad=True, name="a")
+    assert repr(a) == "Tensor(3., name='a', requires_grad=True)"
+    assert "op='*'" in repr(a * 2.0)

@@ -8,6 +8,7 @@ import base64
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -661,3 +662,31 @@ def test_the_console_command_is_installed():
     exe = Path(sys.executable).parent / "nnbook-grade"
     proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "--gradebook" in proc.stdout and "--no-sandbox" in proc.stdout
+
+
+def test_runtime_guards_wrap_functions_but_leave_classes_alone():
+    """Forbidding a class (nnlib.tensor.Tensor) must not replace it: nnlib's own isinstance()
+    checks would break, and the reference solution with them. Functions are wrapped and report
+    calls from the constrained cell only."""
+    import nnlib.functional as F
+    from nnlib.grading.constraints import install_guards
+    from nnlib.tensor import Tensor
+
+    original_softmax = F.softmax
+    calls = []
+    try:
+        skipped = install_guards(
+            {"nnlib.tensor.Tensor": {"<cell-1>"}, "nnlib.functional.softmax": {"<cell-1>"}},
+            lambda name, where: calls.append((name, where)),
+        )
+        assert "nnlib.tensor.Tensor" in skipped
+        assert (
+            sys.modules["nnlib.tensor"].Tensor is Tensor
+        )  # untouched: the static check covers classes
+        assert isinstance(Tensor(np.ones(2)) + 1, Tensor)
+        code = compile("F.softmax(np.zeros(3))", "<cell-1>", "eval")
+        eval(code, {"F": F, "np": np})
+        np.testing.assert_allclose(F.softmax(np.zeros(2)), [0.5, 0.5])  # not from the cell
+        assert calls == [("nnlib.functional.softmax", "<cell-1>")]
+    finally:
+        F.softmax = original_softmax

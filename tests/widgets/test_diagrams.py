@@ -246,6 +246,36 @@ def test_graph_diagram_steps_through_backward_with_highlights():
     assert seen == sorted(seen) and seen[-1] == 6  # gradients appear, never vanish
 
 
+def test_graph_diagram_hands_back_what_it_drew_for_each_tensor():
+    """graph_artists: per tensor (topo order) its box, its label lines, its op and edges, so a
+    widget can change the labels and colours of a drawn graph without drawing it again."""
+    a, b, c, d, e, L = canonical()
+    L.backward()
+    fig = graph_diagram(L, grads=True)
+    drawn = fig.graph_artists
+    assert [id(t) for t in drawn.values] == [id(t) for t in L.topo_order()]
+    ax = fig.axes[0]
+    for t, box, lines, op, edges in zip(
+        drawn.values, drawn.boxes, drawn.labels, drawn.ops, drawn.edges
+    ):
+        assert isinstance(box, FancyBboxPatch) and box in ax.patches
+        assert all(line in ax.texts for line in lines)
+        if t.name:
+            assert lines[0].get_text() == f"{t.name} = {format_number(t.data)}"
+        if t.grad is not None and t.requires_grad:
+            assert lines[1].get_text() == f"∂L/∂{t.name} = {format_number(t.grad)}"
+        if t._prev:
+            circle, symbol = op
+            assert isinstance(circle, Circle) and symbol.get_text() in ("×", "+")
+            assert len(edges) == 1 + len(t._prev)  # out of the op, and one per input
+        else:
+            assert op is None and edges == []
+    # the graph drawn last is the one recorded, also when drawing into a given Axes
+    ax2 = figure((6, 3)).subplots()
+    graph_diagram(d, ax=ax2)
+    assert [id(t) for t in ax2.figure.graph_artists.values] == [id(t) for t in d.topo_order()]
+
+
 def test_graph_diagram_rejects_bad_input():
     a, b, c, d, e, L = canonical()
     with pytest.raises(KeyError, match="not in this graph"):
