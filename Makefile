@@ -61,6 +61,7 @@ data: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp_step.py
 	$(BIN)/python benchmarks/bench_widgets.py
+	$(BIN)/python benchmarks/bench_embeddings.py
 
 clean:
 	rm -rf _build _vendor

@@ -338,14 +338,23 @@ def glove_table(vocab: Vocab, *, std: float | None = None, rng=None) -> tuple[np
 
 
 def block_parameters(model: nn.Module) -> dict[str, int]:
-    """Parameters per building block: {"word vectors (|V| x d)": ..., "Linear d -> h": ..., ...}."""
-    out: dict[str, int] = {}
+    """Parameters per building block, in order: the word vectors E, then each linear block (a
+    weight matrix W and its bias b) named by its sizes, e.g. "linear 50 -> 2 (W 2 x 50, b 2)"."""
+    groups: dict[str, list[nn.Parameter]] = {}
     for name, p in model.named_parameters():
-        if p.ndim == 2 and name.endswith("embedding.E"):
-            key = f"word vectors ({p.shape[0]} x {p.shape[1]})"
+        groups.setdefault(name.rsplit(".", 1)[0], []).append(p)
+    out: dict[str, int] = {}
+    for prefix, params in groups.items():
+        shapes = [p.shape for p in params]
+        if len(params) == 1 and len(shapes[0]) == 2 and prefix.endswith("embedding"):
+            key = f"word vectors E ({shapes[0][0]} x {shapes[0][1]})"
+        elif len(shapes[0]) == 2:
+            d_out, d_in = shapes[0]
+            bias = f", b {shapes[1][0]}" if len(params) > 1 else ""
+            key = f"linear {d_in} -> {d_out} (W {d_out} x {d_in}{bias})"
         else:
-            key = name.rsplit(".", 1)[0]
-        out[key] = out.get(key, 0) + p.size
+            key = prefix
+        out[key] = sum(p.size for p in params)
     return out
 
 

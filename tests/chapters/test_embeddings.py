@@ -194,9 +194,14 @@ def test_frozen_and_pretrained_tables():
 def test_block_parameters_add_up():
     model = P.DAN(1000, 50, (50,), rng=0)
     blocks = P.block_parameters(model)
-    assert blocks["word vectors (1000 x 50)"] == 1000 * 50
-    assert blocks["mlp.layers.0"] == 50 * 50 + 50 and blocks["mlp.layers.2"] == 50 * 2 + 2
+    assert list(blocks.items()) == [
+        ("word vectors E (1000 x 50)", 1000 * 50),
+        ("linear 50 -> 50 (W 50 x 50, b 50)", 50 * 50 + 50),
+        ("linear 50 -> 2 (W 2 x 50, b 2)", 50 * 2 + 2),
+    ]
     assert sum(blocks.values()) == model.num_parameters()
+    cnn = P.CNN(1000, 50, 3, 100, rng=0)
+    assert P.block_parameters(cnn)["linear 150 -> 100 (W 100 x 150, b 100)"] == 15_100
 
 
 # ---------------------------------------------------------------------- the CNN
