@@ -47,7 +47,7 @@ __all__ = [
     "mse_loss",
     "embedding",
     "segment_sums",
-    "nonzero_rows",
+    "used_rows",
     "mean_pool",
     "max_pool",
     "windows",
@@ -310,7 +310,7 @@ def embedding(ids: Any, E: Tensor, *, padding_idx: int | None = None) -> Tensor:
     ids = np.asarray(ids)
     if ids.dtype.kind not in "iu":
         raise TypeError(f"embedding: ids must be integers, got dtype {ids.dtype}")
-    out = E.data[ids]
+    out = E.data.take(ids, axis=0)  # E[ids]; take() is numpy's fastest way to gather rows
 
     def backward(g: Array) -> None:
         flat = ids.reshape(-1)
@@ -345,10 +345,10 @@ def segment_sums(ids: Array, values: Array) -> tuple[Array, Array]:
     new_run = np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1]))
     starts = np.flatnonzero(new_run)
     lengths = np.diff(np.append(starts, n))
-    ordered = values[order]
+    ordered = values.take(order, axis=0)
     sums = np.empty((len(starts), *values.shape[1:]), dtype=values.dtype)
     single = lengths == 1
-    sums[single] = ordered[starts[single]]
+    sums[single] = ordered.take(starts[single], axis=0)
     if not single.all():
         many = ~single
         in_long_run = np.repeat(many, lengths)
@@ -359,7 +359,7 @@ def segment_sums(ids: Array, values: Array) -> tuple[Array, Array]:
 
 
 # Which rows an embedding gradient wrote, for the few most recent gradients (weak references:
-# nothing is kept alive). Read by nonzero_rows() below, e.g. by Adam's lazy row updates.
+# nothing is kept alive). Read by used_rows() below, e.g. by Adam's lazy row updates.
 _ROW_RECORDS: dict[int, tuple[Any, Array]] = {}
 
 
@@ -369,20 +369,20 @@ def _remember_rows(grad: Array, rows: Array) -> None:
     _ROW_RECORDS[id(grad)] = (weakref.ref(grad), rows)
 
 
-def nonzero_rows(grad: Array) -> Array:
-    """The indices of the rows of ``grad`` (along axis 0) that are not all zero, in order.
+def used_rows(grad: Array) -> Array:
+    """The indices of the rows (along axis 0) that a gradient of a table touches, in order.
 
-    For an embedding table this is the set of words a minibatch used: a few hundred of |V|
-    rows. Scanning all |V| rows to find them costs as much as a dense update, so the gradient
-    that :func:`embedding`'s backward made remembers the rows it wrote, and only those are
-    checked. Any other array (or one whose record was dropped) is scanned in full; both ways give
-    the same answer, as long as the gradient array is not modified in place.
+    For a gradient made by :func:`embedding`'s backward these are the rows its minibatch looked
+    up (padding excluded), as in PyTorch's sparse embedding gradients: a few hundred of |V|. They
+    are recorded when the gradient is made, because finding them by scanning all |V| rows would
+    cost as much as a dense update. For any other array (or one whose record was dropped) they are
+    the rows that are not all zero. The two agree unless a looked-up row's gradient is exactly
+    zero, and as long as the array is not changed in place (scaling it is fine).
     """
     grad = np.asarray(grad)
     record = _ROW_RECORDS.get(id(grad))
     if record is not None and record[0]() is grad:
-        rows = record[1]
-        return rows[(grad[rows].reshape(len(rows), -1) != 0).any(axis=1)]
+        return record[1]
     return np.flatnonzero((grad.reshape(len(grad), -1) != 0).any(axis=1))
 
 
@@ -562,6 +562,8 @@ def _pool_mask(x: Tensor, mask: Any, op: str) -> Array:
     m = np.asarray(mask)
     if m.shape != x.shape[:-1]:
         raise ShapeError(f"{op}: mask has shape {m.shape}, expected {x.shape[:-1]} for x {x.shape}")
+    if m.dtype == x.dtype:  # already 0.0 / 1.0 in the right type (as nnlib.text.pad makes it)
+        return m
     return (m != 0).astype(x.dtype)
 
 

@@ -113,3 +113,28 @@ def test_a_parameter_without_a_gradient_is_skipped_in_lazy_mode():
     opt.step()
     np.testing.assert_array_equal(p.data, 1.0)
     assert isinstance(p, Tensor)
+
+
+def test_a_looked_up_row_with_a_zero_gradient_still_takes_a_lazy_step():
+    """As in PyTorch's SparseAdam: the rows the minibatch used are updated, even if a row's
+    gradient happens to be exactly zero (its running average m still moves it)."""
+    from nnlib import functional as F
+
+    E = Parameter(np.random.default_rng(0).normal(size=(10, 3)))
+    opt = optim.Adam([E], LR, betas=(B1, B2), eps=EPS, lazy_rows=[E])
+    ids = np.array([[4, 7]])
+    F.embedding(ids, E).backward(np.ones((1, 2, 3)))  # step 1: rows 4 and 7, gradient 1
+    opt.step()
+    after_1 = E.data.copy()
+    E.grad = None
+    G = np.ones((1, 2, 3))
+    G[0, 1] = 0.0  # step 2: row 7 is looked up but gets an exactly zero gradient
+    F.embedding(ids, E).backward(G)
+    opt.step()
+    m7 = B1 * (1 - B1) * 1.0  # m after two steps: (1 - b1) g1, decayed once, plus (1 - b1) * 0
+    s7 = B2 * (1 - B2) * 1.0
+    step7 = LR * (m7 / (1 - B1**2)) / (np.sqrt(s7 / (1 - B2**2)) + EPS)
+    np.testing.assert_allclose(E.data[7], after_1[7] - step7, rtol=1e-12)
+    np.testing.assert_array_equal(
+        E.data[[0, 1, 2, 3, 5, 6, 8, 9]], after_1[[0, 1, 2, 3, 5, 6, 8, 9]]
+    )

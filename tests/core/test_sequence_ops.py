@@ -246,16 +246,20 @@ def test_segment_sums_equal_np_add_at(ids, d, seed):
     np.testing.assert_allclose(sums, expected[rows], rtol=1e-12, atol=1e-12)
 
 
-def test_nonzero_rows_from_the_embedding_record_equals_a_full_scan():
+def test_used_rows_are_the_looked_up_rows_and_a_scan_finds_the_non_zero_ones():
     E = Tensor(rng(7).normal(size=(50, 4)), requires_grad=True)
     ids = np.array([[3, 9, 3, 0], [41, 9, 0, 0]])
     G = rng(8).normal(size=(2, 4, 4))
-    G[1, 0] = 0.0  # word 41's gradient is exactly zero: it must not count as used
+    G[1, 0] = 0.0  # word 41 is looked up, but its gradient is exactly zero
     F.embedding(ids, E, padding_idx=0).backward(G)
-    scan = np.flatnonzero(np.any(E.grad != 0, axis=1))
-    np.testing.assert_array_equal(F.nonzero_rows(E.grad), scan)
-    np.testing.assert_array_equal(scan, [3, 9])
-    copy = E.grad.copy()  # a different array: no record, a full scan, the same answer
-    np.testing.assert_array_equal(F.nonzero_rows(copy), [3, 9])
+    # the embedding's record: every word the minibatch used, padding (0) excluded
+    np.testing.assert_array_equal(F.used_rows(E.grad), [3, 9, 41])
+    # any other array is scanned: the rows that are not all zero
+    copy = E.grad.copy()
+    np.testing.assert_array_equal(F.used_rows(copy), np.flatnonzero(np.any(copy != 0, axis=1)))
+    np.testing.assert_array_equal(F.used_rows(copy), [3, 9])
     copy[20] = 1.0
-    np.testing.assert_array_equal(F.nonzero_rows(copy), [3, 9, 20])
+    np.testing.assert_array_equal(F.used_rows(copy), [3, 9, 20])
+    # scaling the gradient in place keeps the record valid (zero rows stay zero)
+    E.grad *= 0.5
+    np.testing.assert_array_equal(F.used_rows(E.grad), [3, 9, 41])
