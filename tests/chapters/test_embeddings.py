@@ -426,3 +426,57 @@ def test_embedding_module_matches_chapter_lookup():
     ids = np.array([[1, 5, 0]])
     np.testing.assert_array_equal(emb(ids).data[0], P.one_hot(ids[0], 6) @ emb.E.data)
     assert tokenize("dessert was great") == ["dessert", "was", "great"]
+
+
+# ---------------------------------------------------------------------- counting and n-grams
+def test_ngram_count_and_word_label_rate():
+    docs = [["a", "b", "a", "b"], ["b", "a"], ["a"]]
+    assert P.ngram_count(docs, ("a", "b")) == 2
+    assert P.ngram_count(docs, ("b", "a")) == 2
+    assert P.ngram_count(docs, ("a",)) == 4
+    assert P.ngram_count(docs, ("a", "b", "a")) == 1
+    split = P.EncodedSplit(
+        ["", "", ""], docs, np.zeros((3, 1)), np.zeros((3, 1)), np.array([1, 0, 1])
+    )
+    assert P.word_label_rate(split, "b") == (2, 0.5)
+    n, rate = P.word_label_rate(split, "zzz")
+    assert n == 0 and math.isnan(rate)
+
+
+def test_window_activations_are_the_cnns_own(data):
+    model = P.CNN(len(data.vocab), 6, 3, 5, rng=3)
+    words = ("really", "good", "film")
+    u, a = P.window_activations(model, data.vocab, words)
+    E = model.embedding.E.data
+    np.testing.assert_array_equal(u, np.concatenate([E[data.vocab[w]] for w in words]))
+    view = P.filter_responses(model, data.vocab, " ".join(words))
+    # windows with padding 2: (pad, pad, really), (pad, really, good), (really, good, film), ...
+    assert view.windows[2] == words
+    np.testing.assert_allclose(a, view.activations[2], atol=1e-12)
+    with pytest.raises(ValueError, match="need 3 words"):
+        P.window_activations(model, data.vocab, ("too", "short"))
+
+
+def test_transfer_experiment_teaches_a_copy_and_measures_every_sentence(data):
+    model = P.CNN(len(data.vocab), 8, 3, 6, rng=4)
+    state = model.state_dict()
+    exp = P.transfer_experiment(model, data.vocab, candidates=200, steps=10, lr=0.1, label=0)
+    for name, value in model.state_dict().items():  # the model itself is untouched
+        np.testing.assert_array_equal(value, state[name])
+    assert (
+        exp.words[-1] == "like" and len(exp.words) == 200
+    )  # "like" is among the 200 most frequent
+    # "before" is the untouched model's margin z_pos - z_neg for each filled-in sentence
+    for word in ("the", "film", "like"):
+        view = P.filter_responses(model, data.vocab, exp.sentence(word))
+        i = exp.words.index(word)
+        z = np.log(view.probs)
+        assert exp.before[i] == pytest.approx(z[1] - z[0], abs=1e-9)
+    assert exp.row("like")[1] < 0  # taught "negative": the taught sentence's margin went down
+    assert exp.row("like")[0] == pytest.approx(1.0)
+    sims = exp.similarity
+    E = model.embedding.E.data
+    i = exp.words.index("the")
+    e_the, e_like = E[data.vocab["the"]], E[data.vocab["like"]]
+    expected = e_the @ e_like / (np.linalg.norm(e_the) * np.linalg.norm(e_like))
+    assert sims[i] == pytest.approx(expected)

@@ -149,6 +149,16 @@ def test_static_figures(dan, data, readable):
     assert isinstance(W.plot_window_responses(a, a * 0.9, ("x y z", "x w z")), Figure)
 
 
+def test_transfer_figure_marks_the_taught_and_highlighted_sentences(cnn, data):
+    exp = P.transfer_experiment(cnn, data.vocab, candidates=100, steps=2)
+    fig = W.plot_transfer(exp, highlight=["the"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "'i really like spinach'" in texts and "'i really the spinach'" in texts
+    dots = [line for line in fig.axes[0].lines if line.get_marker() == "o"]
+    xy = sorted((float(d.get_xdata()[0]), float(d.get_ydata()[0])) for d in dots)
+    assert xy == sorted([exp.row("like"), exp.row("the")])
+
+
 def test_sentence_probabilities_match_softmax_of_the_logits(dan, data):
     w = W.sentence_explorer(dan, data.vocab, "good")
     ids = data.vocab.encode(["good"])[None, :]
