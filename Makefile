@@ -7,15 +7,25 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book vendor test lint format exercises bench clean data
+.PHONY: book vendor lite-wheels test lint format exercises bench clean data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# The distribution was called nnlib before 0.1.0 (now nnbook, import name still nnlib): drop
+	@# an old editable install so two distributions do not both claim the nnlib package.
+	@if $(BIN)/python -m pip show --quiet nnlib >/dev/null 2>&1; then $(BIN)/python -m pip uninstall --yes --quiet nnlib; fi
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Notebooks and test workers already run two at a time on a 2-core machine; numpy's BLAS threads
+# on top of that oversubscribe it (chapter 7 took 5x longer). One BLAS thread each for the book
+# build and the tests (set the variables yourself to override); benchmarks choose their own.
+book test: export OPENBLAS_NUM_THREADS ?= 1
+book test: export OMP_NUM_THREADS ?= 1
+book test: export MKL_NUM_THREADS ?= 1
 
 # The book: MathJax, require.js and the widget manager are fetched with npm into _vendor/ (served
 # from the site, no CDN). Notebooks execute with the cache locally; under CI (CI=true) a copy of
@@ -27,12 +37,22 @@ BOOK_CONFIG := $(if $(filter-out 0 false,$(CI)),_build/_config_ci.yml,_config.ym
 vendor:
 	$(PYTHON) scripts/fetch_vendor.py
 
+# The in-browser book (JupyterLite, built into _build/html/lite/ by jupyterlite-sphinx) installs
+# nnlib from the site's own package index: this checkout's wheel, rebuilt on every `make book`.
+lite-wheels: $(STAMP)
+	$(BIN)/python scripts/build_lite_wheels.py
+
+# Jupyter Book resolves `local_extensions` paths against the config file's folder: in the copy
+# under _build/ the book's extension folder (scripts) is given as an absolute path.
 _build/_config_ci.yml: _config.yml
 	mkdir -p _build
-	sed -E 's/^([[:space:]]*execute_notebooks[[:space:]]*:).*/\1 force/' _config.yml > $@
+	sed -E -e 's/^([[:space:]]*execute_notebooks[[:space:]]*:).*/\1 force/' \
+	       -e 's|^([[:space:]]*nnbook_sphinx[[:space:]]*:[[:space:]]*)scripts[[:space:]]*$$|\1$(CURDIR)/scripts|' \
+	       _config.yml > $@
 	grep -q 'execute_notebooks: force' $@
+	grep -q 'nnbook_sphinx: $(CURDIR)/scripts' $@
 
-book: $(STAMP) vendor $(filter _build/%,$(BOOK_CONFIG))
+book: $(STAMP) vendor lite-wheels $(filter _build/%,$(BOOK_CONFIG))
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build . --all -W -n --keep-going --config $(BOOK_CONFIG); status=$$?; \
 	echo "jupyter-book build took $$(( $$(date +%s) - start )) s (config: $(BOOK_CONFIG))"; \
@@ -62,6 +82,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp_step.py
 	$(BIN)/python benchmarks/bench_widgets.py
 	$(BIN)/python benchmarks/bench_embeddings.py
+	$(BIN)/python benchmarks/bench_batch_size.py
 
 clean:
-	rm -rf _build _vendor
+	rm -rf _build _vendor _contents lite/pypi lite/.cache

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nnlib.widgets.optimization import layer_explorer, training_playground, trajectory_explorer
 from nnlib.widgets.units import activation_gallery, neuron_explorer
 from nnlib.widgets.xor import perceptron_explorer, xor_hidden_space
 
@@ -32,7 +33,10 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
     g = activation_gallery()
     p = perceptron_explorer()
     hs = xor_hidden_space()
-    hs.network.value = 0
+    hs.network.value = "trained"
+    te = trajectory_explorer()
+    pg = training_playground("spiral", pretrain=300)
+    le = layer_explorer()
     return {
         "neuron_explorer (b slider)": (
             ex,
@@ -55,6 +59,21 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
         "xor_hidden_space (step slider)": (
             hs,
             [lambda t=t: setattr(hs.step, "value", int(t)) for t in hs.runs.recorded[::5]],
+        ),
+        "trajectory_explorer (lr slider)": (
+            te,
+            [lambda v=v: setattr(te.lr, "value", v) for v in te.lr.options[5:25]],
+        ),
+        "training_playground (10 steps)": (
+            pg,
+            [pg.step_button.click for _ in range(20)],
+        ),
+        "layer_explorer (init scheme)": (
+            le,
+            [
+                lambda v=v: setattr(le.scheme, "value", v)
+                for v in ["he", "lecun", "normal", "xavier", "pytorch"] * 2
+            ],
         ),
         **embedding_cases(),
     }

@@ -1,6 +1,6 @@
-"""Optimisers and learning-rate schedules (book: Backprop, "Training and optimization").
+"""Optimisers and learning-rate schedules (book: chapter 7, Optimisation).
 
-The update rules, for a parameter w with gradient g = dL/dw:
+The update rules, for a parameter w with gradient g = dL/dw and learning rate lr:
 
 - SGD:                 w <- w - lr * g
 - SGD with momentum:   v <- mu * v + g;  w <- w - lr * v          (PyTorch's form)
@@ -9,19 +9,43 @@ The update rules, for a parameter w with gradient g = dL/dw:
                        m_hat = m / (1 - b1^t),  s_hat = s / (1 - b2^t)
 
 Updates change ``p.data`` in place, outside the graph.
+
+Schedules set ``optimizer.lr`` from a count t of their ``step()`` calls (lr_at(t), a pure
+function, so a schedule can be plotted before it is used):
+
+- StepLR:        base_lr * gamma^floor(t / step_size)
+- ExponentialLR: base_lr * gamma^t
+- CosineLR:      eta_min + (base_lr - eta_min) (1 + cos(pi t / T_max)) / 2, flat after T_max
+- LinearWarmup:  base_lr * min(1, (t + 1) / warmup)
+- LambdaLR:      base_lr * lr_lambda(t)
+- SequentialLR:  one schedule after another (e.g. warm-up, then cosine)
+
+Whether t counts epochs or optimiser steps is the schedule's ``interval`` ("epoch" by default,
+"step" for :class:`LinearWarmup`); :func:`nnlib.train.fit` steps each schedule accordingly.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from .functional import used_rows
 from .tensor import Tensor
 
-__all__ = ["Optimizer", "SGD", "Adam", "StepLR", "ExponentialLR", "CosineLR"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "StepLR",
+    "ExponentialLR",
+    "CosineLR",
+    "LambdaLR",
+    "LinearWarmup",
+    "SequentialLR",
+]
 
 
 class Optimizer:
@@ -190,54 +214,201 @@ class Adam(Optimizer):
 
 
 class _Schedule:
-    """Sets ``optimizer.lr`` from the epoch count: call ``step()`` once per epoch."""
+    """A learning-rate schedule: sets ``optimizer.lr = lr_at(t)``, t = the calls to ``step()``.
 
-    def __init__(self, optimizer: Optimizer):
+    **When to step.** t counts whatever you call ``step()`` after: an epoch or a training step.
+    ``interval`` says which one is meant, and :func:`nnlib.train.fit` follows it: with
+    ``interval="epoch"`` (the default, as in PyTorch's examples) ``fit`` calls ``step()`` after
+    every epoch; with ``interval="step"`` after every optimiser step (warm-up is usually counted
+    in steps). In a loop of your own, call ``scheduler.step()`` right after ``optimizer.step()``
+    or at the end of each epoch, to match.
+
+    **Where the rates come from.** ``base_lr`` is the optimiser's rate when its first schedule was
+    made (kept as ``optimizer.initial_lr``, as PyTorch keeps ``initial_lr``), so several
+    schedules for one optimiser, chained with :class:`SequentialLR`, share the same base. A new
+    schedule sets ``optimizer.lr = lr_at(0)`` at once, so the first step already uses it (this
+    matters for warm-up, whose rate starts small).
+    """
+
+    def __init__(self, optimizer: Optimizer, *, interval: str = "epoch"):
+        if interval not in ("epoch", "step"):
+            raise ValueError(
+                f"{type(self).__name__}: interval must be 'epoch' or 'step', got {interval!r}"
+            )
         self.optimizer = optimizer
-        self.base_lr = optimizer.lr
-        self.epoch = 0
+        if getattr(optimizer, "initial_lr", None) is None:
+            optimizer.initial_lr = optimizer.lr
+        self.base_lr = optimizer.initial_lr
+        self.interval = interval
+        self.t = 0
 
-    def lr_at(self, epoch: int) -> float:
+    def _start(self) -> None:
+        """Called at the end of each subclass's __init__: the first step uses lr_at(0)."""
+        self.optimizer.lr = self.lr_at(0)
+
+    def lr_at(self, t: int) -> float:
+        """The learning rate after ``t`` calls to ``step()``."""
         raise NotImplementedError
 
     def step(self) -> float:
-        self.epoch += 1
-        self.optimizer.lr = self.lr_at(self.epoch)
+        """Advance t by one and set the optimiser's rate to ``lr_at(t)``; returns the new rate."""
+        self.t += 1
+        self.optimizer.lr = self.lr_at(self.t)
         return self.optimizer.lr
+
+    @property
+    def epoch(self) -> int:
+        """The count t (named for the usual case, one ``step()`` per epoch)."""
+        return self.t
+
+    def rates(self, n: int) -> list[float]:
+        """The first ``n`` rates this schedule gives, ``lr_at(0) .. lr_at(n - 1)``, without
+        stepping it (for plots and tests)."""
+        return [self.lr_at(t) for t in range(n)]
+
+
+def _positive_int(value: int, what: str, owner: str) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{owner}: {what} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 class StepLR(_Schedule):
-    """lr = base_lr * gamma^floor(epoch / step_size)."""
+    """lr = base_lr * gamma^floor(t / step_size): divide by 1/gamma every ``step_size`` steps."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
-        super().__init__(optimizer)
-        self.step_size, self.gamma = step_size, gamma
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, *, interval: str = "epoch"
+    ):
+        super().__init__(optimizer, interval=interval)
+        self.step_size = _positive_int(step_size, "step_size", "StepLR")
+        if not gamma > 0:
+            raise ValueError(f"StepLR: gamma must be positive, got {gamma}")
+        self.gamma = gamma
+        self._start()
 
-    def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+    def lr_at(self, t: int) -> float:
+        return self.base_lr * self.gamma ** (t // self.step_size)
 
 
 class ExponentialLR(_Schedule):
-    """lr = base_lr * gamma^epoch."""
+    """lr = base_lr * gamma^t."""
 
-    def __init__(self, optimizer: Optimizer, gamma: float):
-        super().__init__(optimizer)
+    def __init__(self, optimizer: Optimizer, gamma: float, *, interval: str = "epoch"):
+        super().__init__(optimizer, interval=interval)
+        if not gamma > 0:
+            raise ValueError(f"ExponentialLR: gamma must be positive, got {gamma}")
         self.gamma = gamma
+        self._start()
 
-    def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma**epoch
+    def lr_at(self, t: int) -> float:
+        return self.base_lr * self.gamma**t
 
 
 class CosineLR(_Schedule):
-    """lr = eta_min + (base_lr - eta_min) (1 + cos(pi * epoch / T_max)) / 2, flat after T_max."""
+    """lr = eta_min + (base_lr - eta_min) (1 + cos(pi * t / T_max)) / 2, flat after T_max.
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):
-        super().__init__(optimizer)
-        self.T_max, self.eta_min = T_max, eta_min
+    Loshchilov & Hutter's cosine annealing (SGDR, 2017) without restarts; PyTorch's
+    ``CosineAnnealingLR`` (which, unlike this one, rises again after T_max).
+    """
 
-    def lr_at(self, epoch: int) -> float:
-        t = min(epoch, self.T_max)
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, *, interval: str = "epoch"
+    ):
+        super().__init__(optimizer, interval=interval)
+        self.T_max = _positive_int(T_max, "T_max", "CosineLR")
+        if eta_min < 0:
+            raise ValueError(f"CosineLR: eta_min must be >= 0, got {eta_min}")
+        self.eta_min = eta_min
+        self._start()
+
+    def lr_at(self, t: int) -> float:
+        t = min(t, self.T_max)
         return (
             self.eta_min
             + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
         )
+
+
+class LambdaLR(_Schedule):
+    """lr = base_lr * lr_lambda(t), for any schedule you can write as a function (PyTorch's
+    ``LambdaLR``). ``lr_lambda`` must return a finite number >= 0."""
+
+    def __init__(
+        self, optimizer: Optimizer, lr_lambda: Callable[[int], float], *, interval: str = "epoch"
+    ):
+        super().__init__(optimizer, interval=interval)
+        if not callable(lr_lambda):
+            raise TypeError(f"LambdaLR: lr_lambda must be a function of t, got {lr_lambda!r}")
+        self.lr_lambda = lr_lambda
+        self._start()
+
+    def lr_at(self, t: int) -> float:
+        factor = float(self.lr_lambda(t))
+        if not (math.isfinite(factor) and factor >= 0):
+            raise ValueError(f"LambdaLR: lr_lambda({t}) = {factor}; it must be finite and >= 0")
+        return self.base_lr * factor
+
+
+class LinearWarmup(_Schedule):
+    """Warm-up: lr = base_lr * min(1, (t + 1) / warmup), then constant at base_lr.
+
+    The first step uses base_lr / warmup, the rate grows by the same amount each step and reaches
+    base_lr at step ``warmup`` (t = warmup - 1); no step is wasted at rate 0. Usually counted in
+    optimiser steps (``interval="step"``, the default here) and followed by a decay with
+    :class:`SequentialLR`. (Goyal et al. 2017 used a linear warm-up over the first 5 epochs to
+    train with large batches; for Adam, see Liu et al. 2020, "On the variance of the adaptive
+    learning rate and beyond".) PyTorch: ``LinearLR(start_factor=1/warmup, total_iters=warmup-1)``.
+    """
+
+    def __init__(self, optimizer: Optimizer, warmup: int, *, interval: str = "step"):
+        super().__init__(optimizer, interval=interval)
+        self.warmup = _positive_int(warmup, "warmup", "LinearWarmup")
+        self._start()
+
+    def lr_at(self, t: int) -> float:
+        return self.base_lr * min(1.0, (t + 1) / self.warmup)
+
+
+class SequentialLR(_Schedule):
+    """One schedule after another: ``schedules[i]`` runs from ``milestones[i - 1]`` on, with its own
+    count starting again at 0 (PyTorch's ``SequentialLR``).
+
+    Warm-up for 100 steps, then cosine decay over the next 900::
+
+        SequentialLR(opt, [LinearWarmup(opt, 100), CosineLR(opt, 900, interval="step")], [100])
+
+    All schedules must belong to the same optimiser and count the same thing (``interval``).
+    """
+
+    def __init__(
+        self, optimizer: Optimizer, schedules: Sequence[_Schedule], milestones: Sequence[int]
+    ):
+        schedules, milestones = list(schedules), [int(m) for m in milestones]
+        if not schedules:
+            raise ValueError("SequentialLR: needs at least one schedule")
+        if len(milestones) != len(schedules) - 1:
+            raise ValueError(
+                f"SequentialLR: {len(schedules)} schedules need {len(schedules) - 1} milestones "
+                f"(the steps where the next one takes over), got {len(milestones)}"
+            )
+        if any(b <= a for a, b in zip([0, *milestones], milestones)):
+            raise ValueError(
+                f"SequentialLR: milestones must be positive and increasing, got {milestones}"
+            )
+        for s in schedules:
+            if not isinstance(s, _Schedule) or s.optimizer is not optimizer:
+                raise ValueError("SequentialLR: every schedule must be made for this optimizer")
+        intervals = {s.interval for s in schedules}
+        if len(intervals) != 1:
+            raise ValueError(
+                "SequentialLR: the schedules count different things (interval "
+                f"{sorted(intervals)}); give them all interval='step' or all 'epoch'"
+            )
+        super().__init__(optimizer, interval=intervals.pop())
+        self.schedules, self.milestones = schedules, milestones
+        self._start()
+
+    def lr_at(self, t: int) -> float:
+        i = bisect.bisect_right(self.milestones, t)
+        begin = self.milestones[i - 1] if i else 0
+        return self.schedules[i].lr_at(t - begin)

@@ -83,13 +83,19 @@ def batches(
     With ``shuffle`` the rows are visited in a random order drawn from ``rng`` (a seed or a numpy
     Generator: pass the same Generator every epoch for a new order each time, reproducibly). The
     last batch is smaller when the batch size does not divide the data, unless ``drop_last``.
+    Without ``shuffle`` the batches are consecutive rows, handed out as views of the arrays (no
+    copy: full-batch training on a large array costs no copying per step).
     """
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     data = _check_data(arrays, "batches()") if len(arrays) > 1 else _single(arrays)
     n = len(data[0])
-    order = as_rng(rng).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
+    if not shuffle:  # consecutive rows: slices are views, so a full batch copies nothing
+        for start in range(0, stop, batch_size):
+            yield tuple(a[start : start + batch_size] for a in data)
+        return
+    order = as_rng(rng).permutation(n)
     for start in range(0, stop, batch_size):
         idx = order[start : start + batch_size]
         yield tuple(a[idx] for a in data)
@@ -111,8 +117,10 @@ class History:
     ``train_loss`` is the mean loss over the epoch's minibatches (measured while the weights were
     changing, as Keras and most progress bars report it); ``valid_loss`` is measured at the end of
     the epoch on the validation data (NaN without one). ``metrics`` holds ``train_<name>`` (mean
-    over the epoch's batches) and ``valid_<name>`` lists; ``lr`` is the rate used during the epoch;
-    ``time`` the seconds since the start of training.
+    over the epoch's batches) and ``valid_<name>`` lists; ``lr`` is the rate at the epoch's first
+    step (the rate of the whole epoch unless a schedule steps per step: see ``step_lr``); ``time``
+    the seconds since the start of training. ``step_loss`` and ``step_lr`` hold every training
+    step's minibatch loss and learning rate.
     """
 
     epoch: list[int] = field(default_factory=list)
@@ -122,6 +130,7 @@ class History:
     time: list[float] = field(default_factory=list)
     metrics: dict[str, list[float]] = field(default_factory=dict)
     step_loss: list[float] = field(default_factory=list)  # every training step's loss
+    step_lr: list[float] = field(default_factory=list)  # the rate each training step used
 
     def __len__(self) -> int:
         return len(self.epoch)
@@ -176,9 +185,10 @@ def fit(
     Each epoch visits every training example once (:func:`train_epoch`), in minibatches of
     ``batch_size`` in an order drawn from ``rng`` (the same seed gives the same run). After each
     epoch: the validation loss and ``metrics`` (name -> ``f(outputs, y)`` on numpy outputs, e.g.
-    :func:`accuracy`) on ``valid_data``, then ``scheduler.step()`` if a learning-rate schedule is
-    given. A NaN or infinite loss stops training with :class:`TrainingDiverged`, which says when
-    and keeps the history.
+    :func:`accuracy`) on ``valid_data``. A learning-rate ``scheduler`` (:mod:`nnlib.optim`) is
+    stepped after every epoch, or after every optimiser step if its ``interval`` is ``"step"``
+    (e.g. a warm-up). A NaN or infinite loss stops training with :class:`TrainingDiverged`, which
+    says when and keeps the history.
     """
     train = _check_data(train_data, "train_data")
     valid = None if valid_data is None else _check_data(valid_data, "valid_data")
@@ -187,6 +197,7 @@ def fit(
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     metrics = dict(metrics or {})
+    per_step = scheduler is not None and getattr(scheduler, "interval", "epoch") == "step"
     rng = as_rng(rng)
     history = History()
     state = FitState(model, optimizer, int(epochs), math.ceil(len(train[0]) / batch_size), history)
@@ -199,12 +210,13 @@ def fit(
             scores = train_epoch(
                 model, loss_fn, optimizer, train, batch_size=batch_size, rng=rng,
                 shuffle=shuffle, metrics=metrics, state=state, callbacks=callbacks,
+                scheduler=scheduler if per_step else None,
             )  # fmt: skip
             if valid is not None:
                 for name, value in evaluate(model, loss_fn, valid, metrics=metrics).items():
                     scores[f"valid_{name}"] = value
             _record(history, epoch + 1, lr, time.perf_counter() - start, scores)
-            if scheduler is not None:
+            if scheduler is not None and not per_step:
                 scheduler.step()
             _call(callbacks, "on_epoch_end", state)
             if state.stop:
@@ -230,10 +242,13 @@ def train_epoch(
     metrics: Mapping[str, Metric] | None = None,
     state: FitState | None = None,
     callbacks: Sequence[Any] = (),
+    scheduler: Any = None,
 ) -> dict[str, float]:
     """One pass over ``data`` in minibatches: the five-line loop of the module docstring.
 
-    Returns ``{"train_loss": ..., "train_<metric>": ...}``, means over the epoch's examples.
+    ``scheduler``, if given, is stepped after every optimiser step (``fit`` passes the schedules
+    whose ``interval`` is ``"step"``). Returns ``{"train_loss": ..., "train_<metric>": ...}``,
+    means over the epoch's examples.
     """
     state = state or FitState(model, optimizer, 1, 0, History())
     _set_mode(model, training=True)
@@ -247,7 +262,10 @@ def train_epoch(
             _check_finite(loss, state, optimizer)
             optimizer.zero_grad()
             loss.backward()
+            state.history.step_lr.append(getattr(optimizer, "lr", math.nan))
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
 
             state.step += 1
             state.loss = loss.item()

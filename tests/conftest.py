@@ -3,6 +3,7 @@ other test modules may add their own fixtures below."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -15,6 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
 BUILD_STAMP = ROOT / "_build" / ".book-built"  # touched by `make book` after a successful build
+RUN_STAMP = ROOT / "_build" / ".book-built-by-run"  # which test run last built it (see built_site)
 # NNBOOK_CHROMIUM only exists to test the missing-browser path; the project uses Debian's.
 CHROMIUM = Path(os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -28,7 +30,20 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 # What a build depends on: if any of these is newer than the last successful build, rebuild.
-BOOK_SOURCES = ["_config.yml", "_toc.yml", "Makefile", "book", "nnlib", "scripts/fetch_vendor.py"]
+BOOK_SOURCES = [
+    "_config.yml",
+    "_toc.yml",
+    "Makefile",
+    "book",
+    "nnlib",
+    "exercises",
+    "lite/jupyter-lite.json",
+    "lite/jupyter_lite_config.json",
+    "lite/overrides.json",
+    "scripts/fetch_vendor.py",
+    "scripts/build_lite_wheels.py",
+    "scripts/nnbook_sphinx.py",
+]
 
 
 def in_ci() -> bool:
@@ -55,22 +70,51 @@ def site_is_fresh() -> bool:
     )
 
 
+def _this_test_run() -> str:
+    """The same string in every pytest-xdist worker of one run (its own process otherwise)."""
+    return os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid-{os.getpid()}"
+
+
+@contextlib.contextmanager
+def _exclusive(lock: Path):
+    """Hold an exclusive lock on `lock` (POSIX), so only one worker builds the book at a time."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(lock, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def built_site() -> Path:
     """The built HTML site. Built with `make book` unless a build newer than every source
-    exists; under CI always built, so CI never tests a stale site."""
-    if in_ci() or not site_is_fresh():
-        result = subprocess.run(
-            ["make", "book"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            check=False,
+    exists; under CI always built, so CI never tests a stale site. Several test files use it
+    (the site, the in-browser book) and pytest-xdist may run them in parallel workers: a lock
+    and a note of which test run built the book make it one build per run."""
+    with _exclusive(ROOT / "_build" / ".book-build.lock"):
+        built_now = (
+            RUN_STAMP.is_file() and RUN_STAMP.read_text() == _this_test_run() and site_is_fresh()
         )
-        if result.returncode != 0:
-            tail = (result.stdout + result.stderr)[-6000:]
-            pytest.fail(f"`make book` failed (exit {result.returncode}):\n{tail}")
+        if not built_now and (in_ci() or not site_is_fresh()):
+            result = subprocess.run(
+                ["make", "book"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=1800,
+                check=False,
+            )
+            if result.returncode != 0:
+                tail = (result.stdout + result.stderr)[-6000:]
+                pytest.fail(f"`make book` failed (exit {result.returncode}):\n{tail}")
+            RUN_STAMP.write_text(_this_test_run())
     assert (SITE / "index.html").is_file(), "the build produced no _build/html/index.html"
     return SITE
 

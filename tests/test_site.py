@@ -22,7 +22,9 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 
 ARTIFACTS = ROOT / "test-artifacts" / "site"
-NOT_PAGES = {"_static", "_sources", "_images"}
+# lite/ is the in-browser JupyterLab (JupyterLite), not a page of the book: tests/test_lite.py
+# checks it, including the one exception to "no other host" (the Pyodide runtime).
+NOT_PAGES = {"_static", "_sources", "_images", "lite"}
 LOCAL_HOSTS = {"127.0.0.1"}
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 
@@ -184,9 +186,74 @@ def check_page(browser, base: str, page: str) -> list[str]:
                 )
             if widgets["errors"]:
                 problems.append(f"{widgets['errors']} widget(s) rendered as error boxes")
-        tab.screenshot(path=str(screenshot_name(page)), full_page=True)
+        # Generous: a long page's full-page capture is slow on a busy 2-core machine.
+        tab.screenshot(path=str(screenshot_name(page)), full_page=True, timeout=120_000)
     finally:
         context.close()
+    return problems
+
+
+# Display equations and code, measured after MathJax has typeset the page. A display equation is
+# a div.math holding an mjx-container; its typeset content (mjx-math) must lie inside the box it
+# is shown in (no part hidden behind a scroll bar: the container's scrollWidth fits its width)
+# and must not be covered by its equation number (span.eqno). Code blocks and outputs must not
+# overflow their boxes either (the site's CSS wraps long lines; a wide table or plot would not).
+JS_LAYOUT = """async () => {
+  if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; }
+  const box = e => { const r = e.getBoundingClientRect();
+                     return {l: r.left, r: r.right, t: r.top, b: r.bottom}; };
+  const text = e => (e ? e.innerText : '').replace(/\\s+/g, ' ').trim().slice(-60);
+  const maths = Array.from(document.querySelectorAll('div.math')).map((d, i) => {
+    const mj = d.querySelector('mjx-container');
+    const m = mj && mj.querySelector('mjx-math');
+    const eq = d.querySelector('.eqno');
+    return {i, id: d.id, after: text(d.previousElementSibling), typeset: !!m,
+            div: box(d), divClient: d.clientWidth, divScroll: d.scrollWidth,
+            mjClient: mj ? mj.clientWidth : 0, mjScroll: mj ? mj.scrollWidth : 0,
+            math: m ? box(m) : null, eqno: eq ? box(eq) : null};
+  });
+  const code = Array.from(document.querySelectorAll(
+      'div.cell div.highlight pre, div.cell div.output pre, div.cell_output pre'))
+    .map(p => ({client: p.clientWidth, scroll: p.scrollWidth,
+                text: p.innerText.split('\\n')[0].slice(0, 60)}));
+  return {maths, code, viewport: window.innerWidth};
+}"""
+DESKTOP, PHONE = 1280, 390
+
+
+def layout_problems(layout: dict, width: int) -> list[str]:
+    """What is clipped or covered on one page at one viewport width (see JS_LAYOUT)."""
+    problems = []
+    for m in layout["maths"]:
+        where = f"{width} px, display equation {m['i'] + 1} {m['id'] or ''} (after '{m['after']}')"
+        if not m["typeset"]:
+            problems.append(f"{where}: not typeset")
+            continue
+        math, div = m["math"], m["div"]
+        clipped = (
+            m["mjScroll"] > m["mjClient"] + 1
+            or m["divScroll"] > m["divClient"] + 1
+            or math["r"] > div["r"] + 1
+            or math["l"] < div["l"] - 1
+            or math["r"] > layout["viewport"]
+        )
+        if clipped:
+            problems.append(
+                f"{where}: clipped ({math['r'] - math['l']:.0f} px of math in a "
+                f"{m['mjClient']} px box): split it over lines with aligned"
+            )
+        e = m["eqno"]
+        if e and not (
+            e["l"] >= math["r"] or e["r"] <= math["l"] or e["t"] >= math["b"] or e["b"] <= math["t"]
+        ):
+            problems.append(f"{where}: the equation number overlaps the equation")
+    if width == DESKTOP:
+        for c in layout["code"]:
+            if c["scroll"] > c["client"] + 1:
+                problems.append(
+                    f"{width} px, code or output cut off ({c['scroll']} px in {c['client']} px): "
+                    f"{c['text']!r}"
+                )
     return problems
 
 
@@ -226,12 +293,103 @@ def test_every_page_in_browser(built_site, site_url, chromium):
     )
 
 
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_equations_and_code_fit_on_desktop_and_phone(built_site, site_url, chromium, width):
+    """Every display equation of every chapter page fits its box (no horizontal clipping) and its
+    number does not cover it, on a 1280 px desktop and a 390 px phone; code and outputs are not
+    cut off on the desktop."""
+    chapters = [p for p in site_pages(built_site) if is_chapter(p)]
+    assert chapters
+    report, counted = {}, 0
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    try:
+        tab = context.new_page()
+        for page in chapters:
+            tab.goto(f"{site_url}/{page}", wait_until="networkidle")
+            tab.wait_for_function(
+                "() => !document.querySelector('div.math') || "
+                "(window.MathJax && MathJax.startup && MathJax.startup.promise)",
+                timeout=20_000,
+            )
+            layout = tab.evaluate(JS_LAYOUT)
+            counted += len(layout["maths"])
+            problems = layout_problems(layout, width)
+            if problems:
+                report[page] = problems
+                tab.screenshot(path=str(screenshot_name(page, f"-{width}px")), full_page=True)
+    finally:
+        context.close()
+    assert counted > 0, "no display equations found on the chapter pages"
+    assert not report, "equations or code that do not fit:\n" + "\n".join(
+        f"{page}:\n  " + "\n  ".join(problems) for page, problems in report.items()
+    )
+
+
+def test_layout_check_finds_clipping_and_covered_numbers():
+    """The layout check itself: a clipped equation, a covered number, cut-off code."""
+    ok = {"l": 0, "r": 300, "t": 0, "b": 40}
+    maths = [
+        {
+            "i": 0,
+            "id": "",
+            "after": "fine",
+            "typeset": True,
+            "div": ok,
+            "divClient": 300,
+            "divScroll": 300,
+            "mjClient": 300,
+            "mjScroll": 300,
+            "math": {"l": 0, "r": 250, "t": 0, "b": 40},
+            "eqno": {"l": 260, "r": 300, "t": 5, "b": 35},
+        },
+        {
+            "i": 1,
+            "id": "eq-wide",
+            "after": "wide",
+            "typeset": True,
+            "div": ok,
+            "divClient": 300,
+            "divScroll": 300,
+            "mjClient": 300,
+            "mjScroll": 420,
+            "math": {"l": 0, "r": 420, "t": 0, "b": 40},
+            "eqno": None,
+        },
+        {
+            "i": 2,
+            "id": "eq-covered",
+            "after": "covered",
+            "typeset": True,
+            "div": ok,
+            "divClient": 300,
+            "divScroll": 300,
+            "mjClient": 260,
+            "mjScroll": 260,
+            "math": {"l": 0, "r": 280, "t": 0, "b": 40},
+            "eqno": {"l": 260, "r": 300, "t": 5, "b": 35},
+        },
+    ]
+    code = [
+        {"client": 600, "scroll": 600, "text": "ok"},
+        {"client": 600, "scroll": 700, "text": "x"},
+    ]
+    found = layout_problems({"maths": maths, "code": code, "viewport": 1280}, DESKTOP)
+    assert len(found) == 3, found
+    assert "equation 2 eq-wide" in found[0] and "clipped" in found[0]
+    assert "equation 3 eq-covered" in found[1] and "number overlaps" in found[1]
+    assert "cut off" in found[2]
+    assert len(layout_problems({"maths": maths, "code": code, "viewport": 390}, PHONE)) == 2
+
+
 def test_chapters_have_launch_buttons(built_site):
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    slug = repo["url"].rstrip("/").removeprefix("https://github.com/")
+    ref = repo["branch"]
     for page in [p for p in site_pages(built_site) if is_chapter(p)]:
         html = (built_site / page).read_text(encoding="utf-8")
         notebook = page.removesuffix(".html") + ".ipynb"
-        binder = f"https://mybinder.org/v2/gh/nnbook/nnbook/main?urlpath=lab/tree/{notebook}"
-        colab = f"https://colab.research.google.com/github/nnbook/nnbook/blob/main/{notebook}"
+        binder = f"https://mybinder.org/v2/gh/{slug}/{ref}?urlpath=lab/tree/{notebook}"
+        colab = f"https://colab.research.google.com/github/{slug}/blob/{ref}/{notebook}"
         assert binder in html, f"{page} has no Binder launch button for {notebook}"
         assert colab in html, f"{page} has no Colab launch button for {notebook}"
 
@@ -270,3 +428,34 @@ def test_search_finds_the_book(built_site, site_url, chromium):
         tab.screenshot(path=str(screenshot_name("search")))
     finally:
         context.close()
+
+
+def test_api_reference_covers_every_public_module(built_site):
+    """book/api/*.md list modules by walking nnlib (scripts/nnbook_sphinx.py): every public
+    module, found here independently from the files on disk, is on exactly one of the pages,
+    with its members."""
+    nnlib_dir = ROOT / "nnlib"
+    modules = set()
+    for path in nnlib_dir.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if "__pycache__" not in path.parts and not any(p.startswith("_") for p in parts):
+            modules.add(".".join(parts))
+    pages = sorted((built_site / "book" / "api").glob("*.html"))
+    assert pages, "no API reference pages in book/api/"
+    where: dict[str, list[str]] = {m: [] for m in modules}
+    html_all = ""
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        html_all += html
+        for m in modules:
+            if f'id="module-{m}"' in html:
+                where[m].append(page.name)
+    missing = sorted(m for m, on in where.items() if not on)
+    twice = {m: on for m, on in where.items() if len(on) > 1}
+    assert not missing, f"modules missing from the API reference: {missing}"
+    assert not twice, f"modules on more than one API page: {twice}"
+    # Members are documented, not just module headings: e.g. the core's main classes.
+    for name in ["nnlib.tensor.Tensor", "nnlib.nn.Linear", "nnlib.optim.Adam"]:
+        assert f'id="{name}"' in html_all, f"{name} has no entry in the API reference"

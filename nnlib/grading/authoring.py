@@ -11,6 +11,7 @@ import ast
 import re
 from typing import Any
 
+from . import safe_ast
 from .constraints import resolve
 from .notebook import (
     BEGIN_HIDDEN,
@@ -117,14 +118,14 @@ def _validate_ids(cell: Cell, where: str, seen: dict[str, int]) -> list[str]:
 
 def _parse(cell: Cell, where: str) -> tuple[ast.Module | None, list[str]]:
     try:
-        return ast.parse(cell.source), []
+        return safe_ast.parse(cell.source), []
     except SyntaxError as exc:
         return None, [f"{where}: not plain Python ({exc.msg}, line {exc.lineno}); no %magics"]
 
 
 def _no_checks_here(cell: Cell, where: str) -> list[str]:
     try:
-        tree = ast.parse(cell.source)
+        tree = safe_ast.parse(cell.source)
     except SyntaxError:
         return []
     if any(isinstance(n, ast.Call) and check_name(n) for n in ast.walk(tree)):
@@ -151,7 +152,7 @@ def _evaluators(cells: list[Cell]) -> dict[str, int]:
         if cell.role != "grader":
             continue
         try:
-            tree = ast.parse(cell.source)
+            tree = safe_ast.parse(cell.source)
         except SyntaxError:
             continue
         for node in tree.body:
@@ -255,7 +256,7 @@ def _validate_site(site: Any, at: str, evaluators: dict[str, int]) -> list[str]:
 
 
 def _hidden_only_calls(cell: Cell, plan: Any, where: str) -> list[str]:
-    tree = ast.parse(
+    tree = safe_ast.parse(
         "\n".join(
             "" if ln.strip() in (BEGIN_HIDDEN, END_HIDDEN) else ln
             for ln in cell.source.splitlines()

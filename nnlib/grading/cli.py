@@ -28,8 +28,8 @@ def missing_extra() -> str | None:
         return None
     return (
         f"the grader needs {', '.join(absent)}, which are not installed: install the 'grading' "
-        "extra, e.g. `pip install 'nnlib[grading]'` (or `pip install -e '.[grading]'` in a "
-        "checkout)"
+        "extra of the nnbook distribution, e.g. `pip install 'nnbook[grading]'` (or "
+        "`pip install -e '.[grading]'` in a checkout)"
     )
 
 

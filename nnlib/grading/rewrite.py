@@ -14,6 +14,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import safe_ast
 from .notebook import BEGIN_HIDDEN, BEGIN_SOLUTION, CHECK_NAMES, END_HIDDEN, END_SOLUTION
 
 MODULE_ALIAS = "_nnbook_checks"
@@ -129,7 +130,7 @@ def _parse(source: str) -> tuple[ast.Module, set[int]]:
         if inside:
             hidden.add(n)
         lines.append(line)
-    return ast.parse("\n".join(lines)), hidden
+    return safe_ast.parse("\n".join(lines)), hidden
 
 
 def plan_test_cell(source: str) -> TestPlan:
@@ -232,7 +233,7 @@ def kernel_test_source(source: str, grade_id: str, withhold: bool = True) -> str
             )
         )
     module = ast.Module(body=body, type_ignores=[])
-    return ast.unparse(ast.fix_missing_locations(module))
+    return safe_ast.unparse(ast.fix_missing_locations(module))
 
 
 def _call_stmt(func: str, *args: ast.expr) -> ast.stmt:

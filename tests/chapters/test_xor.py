@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -312,3 +313,193 @@ def test_hidden_space_of_many_runs_matches_each_run():
                 grid, runs.W[t, s], runs.b[t, s], runs.U[t, s], runs.c[t, s], runs.activation
             )
             np.testing.assert_array_equal(hs.x_regions[t, s].ravel(), (zg > 0).astype(int))
+
+
+# ---------------------------------------------------------------------- the perceptron rule
+def test_perceptron_rule_by_hand_on_and():
+    # From w = 0, b = 0, visiting (0,0), (0,1), (1,0), (1,1) in order (targets 0, 0, 0, 1):
+    # epoch 1: only (1,1) is wrong (z = 0 gives 0): w = (1, 1), b = 1.
+    # epoch 2: (0,0): z = 1 -> 1, wrong: b = 0. (0,1): z = 1, wrong: w = (1, 0), b = -1.
+    #          (1,0): z = 0 -> 0, right. (1,1): z = 0 -> 0, wrong: w = (2, 1), b = 0.
+    run = P.train_perceptron(*truth_table("AND"), epochs=2)
+    np.testing.assert_array_equal(run.mistakes, [1, 3])
+    np.testing.assert_array_equal(run.w, [[0, 0], [1, 1], [2, 1]])
+    np.testing.assert_array_equal(run.b, [0, 1, 0])
+
+
+@pytest.mark.parametrize("name", ["AND", "OR", "NAND"])
+def test_perceptron_rule_learns_separable_functions(name):
+    X, y = truth_table(name)
+    run = P.train_perceptron(X, y, epochs=20)
+    assert run.converged
+    first = int(np.flatnonzero(run.mistakes == 0)[0])
+    assert (run.mistakes[first:] == 0).all()  # once right, nothing changes
+    np.testing.assert_array_equal(P.perceptron(X, run.w[-1], run.b[-1]), y)
+
+
+@settings(max_examples=20, deadline=None)
+@given(epochs=st.integers(1, 60), lr=st.floats(0.1, 3))
+def test_perceptron_rule_never_settles_on_xor(epochs, lr):
+    run = P.train_perceptron(*truth_table("XOR"), epochs=epochs, lr=lr)
+    assert (run.mistakes >= 1).all()  # no perceptron is right on all four points
+
+
+# ---------------------------------------------------------------------- plateaus
+def test_plateau_losses_against_their_formulas():
+    y = truth_table("XOR")[1]  # 0, 1, 1, 0
+    assert P.plateau_loss(y, [0, 0, 0, 0]) == pytest.approx(math.log(2), rel=1e-14)
+    assert P.plateau_loss(y, [0, 1, 2, 3]) == 0.0
+    # (0,0) and (0,1) together (labels 0 and 1): 2 log 2 over 4 points
+    assert P.plateau_loss(y, [0, 0, 1, 2]) == pytest.approx(math.log(2) / 2, rel=1e-14)
+    # (0,0), (0,1), (1,0) together (one 0, two 1s: p = 2/3): 3 H(2/3) / 4
+    expected = (2 * math.log(1.5) + math.log(3)) / 4
+    assert P.plateau_loss(y, [0, 0, 0, 1]) == pytest.approx(expected, rel=1e-14)
+    assert round(expected, 4) == 0.4774
+    with pytest.raises(ValueError, match="one group id per label"):
+        P.plateau_loss(y, [0, 1])
+
+
+def test_hidden_groups():
+    h = np.array([[[0.0, 0.0], [1.0, 0.0], [1.001, 0.0], [0.0, -0.0]]])
+    np.testing.assert_array_equal(P.hidden_groups(h), [[0, 1, 1, 0]])
+    np.testing.assert_array_equal(P.hidden_groups(h, decimals=3), [[0, 1, 2, 0]])
+
+
+def test_stuck_relu_networks_sit_on_the_predicted_plateaus():
+    X, y = truth_table("XOR")
+    runs = P.train_mlps(X, y, range(40), hidden=2, steps=1000, lr=0.5)
+    e = P.explain_plateaus(runs)
+    stuck = ~runs.success()
+    assert stuck.any()
+    # each stuck network is within a hair of the best loss it can reach from where it is
+    np.testing.assert_allclose(runs.losses[-1, stuck], e.predicted[stuck], atol=2e-3)
+    assert (runs.losses[-1, stuck] >= e.predicted[stuck] - 1e-9).all()  # a bound, from above
+    plateaus = {round(v, 3) for v in e.predicted[stuck]}
+    assert plateaus <= {0.347, 0.477, 0.693}
+    # the "linear" ones: every unit on for all four points or for none
+    h, _ = runs.forward()
+    for s in np.flatnonzero(e.kind == "linear"):
+        on = h[s] > 0
+        assert all(col.all() or not col.any() for col in on.T)
+
+
+def test_firing_patterns():
+    h = np.array([[0.0, 2.0], [1.0, 0.0], [0.5, 2e-4]])
+    np.testing.assert_array_equal(P.firing_patterns(h), [[False, True, True], [True, False, False]])
+    assert P.firing_patterns(h, threshold=0)[1, 2]
+
+
+# ---------------------------------------------------------------------- custom starts
+def _symmetric(activation, outgoing_equal):
+    from nnlib import nn
+
+    net = nn.MLP([2, 2, 1], activation, rng=0)
+    net[0].W.data[1] = net[0].W.data[0]
+    net[0].b.data[1] = net[0].b.data[0]
+    if outgoing_equal:
+        net[2].W.data[0, 1] = net[2].W.data[0, 0]
+    return net
+
+
+def test_a_symmetric_start_stays_symmetric_only_with_equal_outgoing_weights():
+    X, y = truth_table("XOR")
+    net = _symmetric("tanh", outgoing_equal=True)
+    P.fit_mlp(net, X, y, steps=300, lr=0.5)
+    np.testing.assert_array_equal(net[0].W.data[0], net[0].W.data[1])  # identical gradients
+    np.testing.assert_array_equal(net[2].W.data[0, 0], net[2].W.data[0, 1])
+    net = _symmetric("tanh", outgoing_equal=False)
+    P.fit_mlp(net, X, y, steps=300, lr=0.5)
+    assert not np.allclose(net[0].W.data[0], net[0].W.data[1])
+
+
+def test_an_all_zero_start_gets_no_gradient():
+    from nnlib import nn
+
+    X, y = truth_table("XOR")
+    for activation in ("relu", "tanh"):
+        net = nn.MLP([2, 2, 1], activation, rng=0)
+        for p in net.parameters():
+            p.data[...] = 0.0
+        losses = P.fit_mlp(net, X, y, steps=50, lr=0.5)
+        assert all((p.data == 0).all() for p in net.parameters())
+        np.testing.assert_allclose(losses, math.log(2), rtol=1e-15)
+
+
+# ---------------------------------------------------------------------- staircases
+def test_staircase_network_hits_the_knots_and_improves_with_width():
+    from nnlib import Tensor
+
+    def f(x):
+        return np.sin(3 * x) + 0.5 * x
+
+    net = P.staircase_mlp(f, 0.0, np.pi, 12, sharpness=50)
+    knots = np.linspace(0, np.pi, 13)
+    out = net(Tensor(knots[:, None])).data[:, 0]
+    np.testing.assert_allclose(out, f(knots), atol=1e-8)  # each knot is mid-step: tails e^-25
+    a = P.approximate(f, 0.0, np.pi, [5, 20, 80])
+    assert np.all(np.diff(a.errors) < 0)
+    # between knots the staircase is off by at most the rise over one step (|f'| <= 3.5 here)
+    for n, err in zip(a.sizes, a.errors):
+        assert err <= 3.5 * np.pi / n + 1e-6
+    with pytest.raises(ValueError, match="positive integer"):
+        P.staircase_mlp(f, 0, 1, 0)
+
+
+# ---------------------------------------------------------------------- drawing helpers
+@settings(max_examples=50, deadline=None)
+@given(w1=st.floats(-2, 2), w2=st.floats(-2, 2), b=st.floats(-2, 2))
+def test_weight_arrow_starts_on_the_line_and_points_to_the_ones(w1, w2, b):
+    w = np.array([w1, w2])
+    arrow = P.weight_arrow(w, b, length=0.45)
+    if np.linalg.norm(w) == 0:
+        assert arrow is None
+        return
+    if np.linalg.norm(w) < 1e-3:  # the line is far away; rounding dominates there
+        return
+    start, end = arrow
+    assert abs(start @ w + b) <= 1e-9 * (1 + abs(b) + np.abs(w).sum())
+    d = end - start
+    assert np.linalg.norm(d) == pytest.approx(0.45)
+    assert abs(d[0] * w[1] - d[1] * w[0]) < 1e-9  # parallel to w: perpendicular to the line
+    assert end @ w + b > 0  # into the half-plane the perceptron labels 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(H=st.integers(2, 8), seed=st.integers(0, 10_000))
+def test_hidden_plane_keeps_the_output_rule_exactly(H, seed):
+    rng = np.random.default_rng(seed)
+    U, c = rng.normal(size=H), float(rng.normal())
+    ref = rng.normal(size=(30, H))
+    plane = P.hidden_plane(U, c, threshold=0.25, h_ref=ref)
+    np.testing.assert_allclose(plane.basis @ plane.basis.T, np.eye(2), atol=1e-12)
+    h = rng.normal(size=(50, H))
+    np.testing.assert_allclose(plane.coords(h) @ plane.w + plane.b, h @ U + c - 0.25, atol=1e-10)
+    if H == 2:
+        np.testing.assert_array_equal(plane.coords(h), h)
+
+
+def test_grid_lines_cover_the_square():
+    g = P.grid_lines((0, 1), n_lines=3, n_points=5)
+    assert g.shape == (6, 5, 2)
+    np.testing.assert_allclose(g[1, :, 1], 0.5)  # second horizontal line: x2 = 0.5
+    np.testing.assert_allclose(g[4, :, 0], 0.5)  # second vertical line: x1 = 0.5
+    np.testing.assert_allclose(g[0, :, 0], np.linspace(0, 1, 5))
+
+
+def test_the_full_size_script_reports_what_the_trainer_finds(capsys):
+    """scripts/xor_experiments.py (quoted in the chapter), run small: its counts are the
+    trainer's own, at each checkpoint."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "xor_experiments.py"
+    spec = importlib.util.spec_from_file_location("xor_experiments", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.main(["--steps", "1200", "--seeds", "12", "--widths", "2"])
+    rows = {line.split("|")[0].strip(): line for line in capsys.readouterr().out.splitlines()}
+    X, y = truth_table("XOR")
+    for act in ("relu", "tanh", "sigmoid"):
+        runs = P.train_mlps(X, y, range(12), hidden=2, activation=act, steps=1200, record_every=200)
+        cells = [int(c) for c in rows[f"2-2-1 {act}"].split("|")[1:3]]
+        assert cells == [runs.success(runs.snapshot(1000)).sum(), runs.success().sum()]

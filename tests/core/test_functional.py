@@ -3,6 +3,7 @@ the identities the book states, behaviour at extreme inputs, dtypes and error me
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -63,6 +64,13 @@ ACTIVATIONS = {
         lambda z: np.minimum(np.maximum(z, -1), 1),
     ),
     "swish": (F.swish, F.swish_prime, (), lambda z: z * _sig(z)),
+    # z times the normal CDF, written with math.erf one element at a time
+    "gelu": (
+        F.gelu,
+        F.gelu_prime,
+        (),
+        lambda z: np.vectorize(lambda v: v * 0.5 * (1 + math.erf(v / math.sqrt(2))))(z),
+    ),
 }
 
 
@@ -569,7 +577,15 @@ def test_dropout_statistics_gradient_and_eval():
 
 # ---------------------------------------------------------------------- the registry
 def test_the_activation_registry_is_the_functions():
-    assert set(F.ACTIVATIONS) == {"sigmoid", "tanh", "relu", "leaky_relu", "hardtanh", "swish"}
+    assert set(F.ACTIVATIONS) == {
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "hardtanh",
+        "swish",
+        "gelu",
+    }
     z = np.linspace(-3, 3, 13)
     for name, (fn, prime, _, ref) in ACTIVATIONS.items():
         if name in F.ACTIVATIONS:
@@ -578,3 +594,19 @@ def test_the_activation_registry_is_the_functions():
             assert a.prime is prime and a.fn is fn
     with pytest.raises(ValueError, match="choose one of"):
         F.get_activation("gelu_typo")
+
+
+def test_gelu_against_the_normal_table_and_the_tanh_approximation():
+    # GELU(z) = z Phi(z): Phi(1) = 0.8413447460685429, Phi(-1) = 0.15865525393145707 (tables)
+    assert F.gelu(1.0) == pytest.approx(0.8413447460685429, rel=1e-15)
+    assert F.gelu(-1.0) == pytest.approx(-0.15865525393145707, rel=1e-14)
+    assert F.gelu(0.0) == 0.0 and F.gelu_prime(0.0) == 0.5
+    z = np.linspace(-6, 6, 241)
+    np.testing.assert_allclose(F.gelu(z) - F.gelu(-z), z, atol=1e-14)  # Phi(z) + Phi(-z) = 1
+    approx = 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)))
+    assert np.max(np.abs(F.gelu(z) - approx)) < 1e-3
+    # like swish, it dips below 0: its minimum is about -0.17 near z = -0.75
+    fine = np.linspace(-3, 0, 30001)
+    i = np.argmin(F.gelu(fine))
+    assert fine[i] == pytest.approx(-0.7518, abs=1e-3) and F.gelu(fine[i]) < -0.169
+    assert np.all(np.isfinite(F.gelu_prime(np.array([-1e300, 1e300]))))

@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnlib import Tensor, init, nn, optim
 from nnlib.nn import Parameter
@@ -273,3 +275,84 @@ def test_cosine_lr():
     assert lrs[4] == pytest.approx((0.1 + 0.01) / 2)  # half way: the mean of the two ends
     assert lrs[9] == pytest.approx(0.01) and lrs[-1] == pytest.approx(0.01)  # flat after T_max
     assert opt.lr == lrs[-1]
+
+
+def test_linear_warmup_climbs_to_the_base_rate_and_stays():
+    opt = _opt(0.1)
+    sched = optim.LinearWarmup(opt, warmup=4)
+    assert sched.interval == "step"  # warm-up is counted in optimiser steps by default
+    assert opt.lr == pytest.approx(0.025)  # set at once: the very first step uses base / warmup
+    lrs = [sched.step() for _ in range(6)]
+    np.testing.assert_allclose(lrs, [0.05, 0.075, 0.1, 0.1, 0.1, 0.1], rtol=1e-15)
+    assert sched.rates(5) == pytest.approx([0.025, 0.05, 0.075, 0.1, 0.1])
+
+
+def test_warmup_then_cosine_with_sequential_lr():
+    opt = _opt(0.1)
+    warm = optim.LinearWarmup(opt, warmup=5)
+    cos = optim.CosineLR(opt, T_max=10, interval="step")
+    assert cos.base_lr == 0.1  # not the warm-up's first rate: both read optimizer.initial_lr
+    sched = optim.SequentialLR(opt, [warm, cos], milestones=[5])
+    assert sched.interval == "step" and opt.lr == pytest.approx(0.02)
+    lrs = [opt.lr] + [sched.step() for _ in range(17)]
+    # written out: 5 warm-up steps 0.02, 0.04, ..., 0.1, then the cosine from its own t = 0
+    expected = [0.1 * (t + 1) / 5 for t in range(5)] + [
+        0.1 * (1 + math.cos(math.pi * min(t, 10) / 10)) / 2 for t in range(13)
+    ]
+    np.testing.assert_allclose(lrs, expected, rtol=1e-14, atol=1e-17)
+    assert max(lrs) == pytest.approx(0.1) and lrs[-1] == 0.0
+    assert sched.rates(18) == pytest.approx(expected)  # rates() is the same list without stepping
+    assert sched.t == 17
+
+
+def test_lambda_lr_is_any_function_of_t():
+    opt = _opt(0.2)
+    sched = optim.LambdaLR(opt, lambda t: 0.5**t)
+    np.testing.assert_allclose([sched.step() for _ in range(4)], [0.1, 0.05, 0.025, 0.0125])
+    bad = optim.LambdaLR(_opt(), lambda t: 1.0 - t)  # negative from t = 2 on
+    bad.step()
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        bad.step()
+
+
+def test_schedules_reject_bad_arguments():
+    with pytest.raises(ValueError, match="step_size must be a positive integer"):
+        optim.StepLR(_opt(), step_size=0)
+    with pytest.raises(ValueError, match="T_max must be a positive integer"):
+        optim.CosineLR(_opt(), T_max=2.5)
+    with pytest.raises(ValueError, match="gamma must be positive"):
+        optim.ExponentialLR(_opt(), gamma=0.0)
+    with pytest.raises(ValueError, match="warmup must be a positive integer"):
+        optim.LinearWarmup(_opt(), warmup=0)
+    with pytest.raises(ValueError, match="interval must be 'epoch' or 'step'"):
+        optim.StepLR(_opt(), step_size=2, interval="batch")
+    with pytest.raises(TypeError, match="lr_lambda must be a function"):
+        optim.LambdaLR(_opt(), 0.5)
+    opt = _opt()
+    a, b = optim.LinearWarmup(opt, 3), optim.CosineLR(opt, 10, interval="step")
+    with pytest.raises(ValueError, match="2 schedules need 1 milestones"):
+        optim.SequentialLR(opt, [a, b], milestones=[])
+    with pytest.raises(ValueError, match="positive and increasing"):
+        optim.SequentialLR(opt, [a, b, b], milestones=[3, 3])
+    with pytest.raises(ValueError, match="count different things"):
+        optim.SequentialLR(opt, [a, optim.CosineLR(opt, 10)], milestones=[3])
+    with pytest.raises(ValueError, match="made for this optimizer"):
+        optim.SequentialLR(opt, [a, optim.CosineLR(_opt(), 10, interval="step")], milestones=[3])
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    warmup=st.integers(1, 50),
+    T_max=st.integers(1, 200),
+    base=st.floats(1e-5, 10.0),
+    eta_min_frac=st.floats(0.0, 1.0),
+)
+def test_schedule_shapes(warmup, T_max, base, eta_min_frac):
+    warm = optim.LinearWarmup(_opt(base), warmup).rates(warmup + 5)
+    assert all(0 < r <= base * (1 + 1e-12) for r in warm)
+    assert all(b >= a for a, b in zip(warm, warm[1:]))  # never decreases
+    assert warm[warmup - 1] == pytest.approx(base) and warm[-1] == pytest.approx(base)
+    eta_min = eta_min_frac * base
+    cos = optim.CosineLR(_opt(base), T_max, eta_min=eta_min).rates(T_max + 3)
+    assert cos[0] == pytest.approx(base) and cos[-1] == pytest.approx(eta_min)
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(cos, cos[1:]))  # never increases

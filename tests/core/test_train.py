@@ -294,6 +294,57 @@ def test_evaluate_loss_is_the_mean_over_examples():
     assert math.isfinite(evaluate(model, None, (X, y), metrics={"a": accuracy})["a"])
 
 
+def test_fit_steps_a_per_step_schedule_after_every_step():
+    """Full-batch linear regression under a 3-step warm-up: fit's updates equal the hand-written
+    gradient descent with lr_t = base * min(1, (t + 1) / 3) at step t."""
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(16, 3)), rng.normal(size=16)
+    model = nn.Linear(3, 1, rng=0)
+    w, b = model.W.data[0].copy(), model.b.data[0].copy()
+    opt = optim.SGD(model.parameters(), lr=0.3)
+    sched = optim.LinearWarmup(opt, warmup=3)
+    h = fit(
+        model,
+        lambda out, t: F.mse_loss(out[:, 0], t),
+        opt,
+        (X, y),
+        epochs=5,
+        batch_size=16,
+        shuffle=False,
+        scheduler=sched,
+    )
+    rates = [0.1, 0.2, 0.3, 0.3, 0.3]
+    assert h.step_lr == pytest.approx(rates) and h.lr == pytest.approx(rates)
+    for lr in rates:
+        r = X @ w + b - y
+        w, b = w - lr * 2 * X.T @ r / len(y), b - lr * 2 * r.mean()
+    np.testing.assert_allclose(model.W.data[0], w, rtol=1e-12)
+    np.testing.assert_allclose(model.b.data[0], b, rtol=1e-12)
+    assert sched.t == 5
+
+
+def test_fit_steps_an_epoch_schedule_once_per_epoch():
+    X, y = blobs(60)
+    model = nn.MLP([2, 4, 2], rng=0)
+    opt = optim.SGD(model.parameters(), lr=0.4)
+    sched = optim.StepLR(opt, step_size=1, gamma=0.5)  # interval "epoch"
+    h = fit(model, F.cross_entropy, opt, (X, y), epochs=3, batch_size=20, rng=0, scheduler=sched)
+    assert h.step_lr == pytest.approx([0.4] * 3 + [0.2] * 3 + [0.1] * 3)
+    assert sched.t == 3
+
+
+def test_batches_without_shuffle_are_views_in_order():
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.arange(10)
+    parts = list(batches(X, y, batch_size=4, shuffle=False))
+    assert [len(b[0]) for b in parts] == [4, 4, 2]
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in parts]), y)
+    assert all(np.shares_memory(b[0], X) for b in parts)  # no copies
+    (full,) = list(batches(X, y, batch_size=10, shuffle=False))
+    assert full[0].base is X or np.shares_memory(full[0], X)
+    assert [len(b[0]) for b in batches(X, y, batch_size=4, shuffle=False, drop_last=True)] == [4, 4]
+
+
 def test_callbacks_hear_about_divergence():
     X, y = blobs(32)
     seen = {}

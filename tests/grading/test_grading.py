@@ -651,7 +651,7 @@ def test_a_missing_grading_extra_gets_a_friendly_message(monkeypatch):
         importlib.util, "find_spec", lambda name, *a: None if name == "IPython" else real(name, *a)
     )
     msg = cli.missing_extra()
-    assert msg and "IPython" in msg and "pip install 'nnlib[grading]'" in msg
+    assert msg and "IPython" in msg and "pip install 'nnbook[grading]'" in msg
     assert cli.main(["generate"]) == 2
 
 

@@ -37,11 +37,11 @@ def check_fast_path(
     assert canvas.blits == blits0 + count
     blit_ms = float(np.median(list(widget.redraw_cpu_ms)[-count:]))
     full = []
-    for _ in range(3):
+    for _ in range(5):  # five, so one slow sample on a busy machine does not decide it
         canvas.invalidate()
         widget.update()
         full.append(widget.redraw_cpu_ms[-1])
-    assert canvas.full_draws == full0 + 3
+    assert canvas.full_draws == full0 + 5
     full_ms = float(np.median(full))
     assert blit_ms < 0.8 * full_ms, (
         f"a blit ({blit_ms:.1f} ms CPU) should cost clearly less than a full redraw "
@@ -58,6 +58,20 @@ def fast_path():
     return check_fast_path
 
 
+def _undrawn_ticks(fig) -> set[int]:
+    """ids of tick labels that matplotlib keeps but does not draw: ticks beyond the axis limits
+    (the locator makes one more on each side, still "visible" but skipped at draw time), and all
+    ticks of axes turned off (``ax.axis("off")``, as the diagrams do)."""
+    out: set[int] = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            drawn = {id(t) for t in axis._update_ticks()} if ax.axison else set()
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if id(tick) not in drawn:
+                    out.update((id(tick.label1), id(tick.label2)))
+    return out
+
+
 def assert_readable(fig, tolerance_px: float = 1.0) -> list:
     """Every non-empty label of ``fig`` lies inside the figure and overlaps no other label.
     Returns the labels' texts (for further checks)."""
@@ -65,7 +79,14 @@ def assert_readable(fig, tolerance_px: float = 1.0) -> list:
 
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and t.figure]
+    texts = [
+        t
+        for t in fig.findobj(Text)
+        if t.get_visible()
+        and t.get_text().strip()
+        and t.figure
+        and id(t) not in _undrawn_ticks(fig)
+    ]
     boxes = [t.get_window_extent(renderer) for t in texts]
     W, H = fig.bbox.width, fig.bbox.height
     for t, bb in zip(texts, boxes):

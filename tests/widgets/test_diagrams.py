@@ -73,8 +73,8 @@ def test_unit_diagram_rejects_bad_input():
         unit_diagram(w=[1.0], b=0.0)
     with pytest.raises(ValueError, match="same, non-zero length"):
         unit_diagram(w=[1.0, 2.0], b=0.0, x=[1.0])
-    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
-        unit_diagram(activation="gelu")
+    with pytest.raises(ValueError, match="unknown activation 'softsign'"):
+        unit_diagram(activation="softsign")
     with pytest.raises(ValueError, match="up to 8 inputs"):
         unit_diagram(n_inputs=9)
 

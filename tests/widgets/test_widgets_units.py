@@ -18,6 +18,7 @@ from nnlib.widgets.units import (
     LEAKY_SLOPE,
     activation_gallery,
     format_slope,
+    format_sum,
     neuron_explorer,
     plot_activation,
     plot_derivatives,
@@ -37,11 +38,18 @@ REFERENCE = {
     ),
     "hardtanh": (F.hardtanh, F.hardtanh_prime),
     "swish": (F.swish, F.swish_prime),
+    "gelu": (F.gelu, F.gelu_prime),
 }
 
 
 def unit_z(w, x, b) -> float:
     return float(np.dot(w, x) + b)
+
+
+def shown(v: float) -> str:
+    """A value as the readout prints it: 4 decimals, a true minus sign."""
+    text = f"{v:.4f}"
+    return "−" + text[1:] if text.startswith("-") else text
 
 
 def marker_xy(line) -> tuple[float, float]:
@@ -84,14 +92,40 @@ def test_explorer_slider_changes_z_y_readout_and_marker(which, index, value):
     z = unit_z(w, x, ex.b_slider.value)
     assert ex.z == pytest.approx(z, abs=1e-12)
     assert ex.y == pytest.approx(float(F.sigmoid(z)), abs=1e-12)
-    assert f"{z:.4f}" in ex.readout.value
-    assert f"{float(F.sigmoid(z)):.4f}" in ex.readout.value
+    assert shown(z) in ex.readout.value
+    assert shown(float(F.sigmoid(z))) in ex.readout.value
+    assert "+ -" not in ex.readout.value and "+ −" not in ex.readout.value
     assert marker_xy(ex.marker) == pytest.approx((z, float(F.sigmoid(z))))
     assert marker_xy(ex.marker) != pytest.approx(before_marker)
     assert bytes(ex.canvas.image.value) != before_png, "the picture must change with the point"
     # the guide lines follow the point
     assert ex.vguide.get_xdata()[0] == pytest.approx(z)
     assert ex.hguide.get_ydata()[0] == pytest.approx(ex.y)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_explorer_shows_the_slope_and_the_gradient(name):
+    """dy/dw_i = f'(z) x_i and dy/db = f'(z) (the chapter's formula), with f' from nnlib."""
+    ex = neuron_explorer(w=(0.5, -1.2, 2.0), b=-0.75, x=(1.5, 0.4, -0.3), activation=name)
+    _, fp = REFERENCE[name]
+    z = unit_z([0.5, -1.2, 2.0], [1.5, 0.4, -0.3], -0.75)
+    slope = float(fp(z))
+    assert ex.slope == pytest.approx(slope, abs=1e-12)
+    np.testing.assert_allclose(ex.dy_dw, slope * np.array([1.5, 0.4, -0.3]), atol=1e-12)
+    assert ex.dy_db == pytest.approx(slope, abs=1e-12)
+    assert format_slope(slope) in ex.readout.value
+    for g in slope * np.array([1.5, 0.4, -0.3]):
+        assert format_slope(g) in ex.readout.value
+    assert marker_xy(ex.slope_marker) == pytest.approx((z, slope))
+    zs, ps = ex.slope_curve.get_data()
+    np.testing.assert_allclose(ps, fp(np.asarray(zs)), atol=1e-12)
+
+
+def test_explorer_writes_negative_terms_with_proper_signs():
+    ex = neuron_explorer(w=(0.2, -1.0, 0.9), b=-2.0, x=(0.5, 0.6, -0.1))
+    assert "0.20·0.50 + (−1.00)·0.60 + 0.90·(−0.10) − 2.00" in ex.readout.value
+    assert "+ -" not in ex.readout.value and "+ −" not in ex.readout.value
+    assert format_sum([1.0], [2.0], 0.0) == "1.00·2.00 + 0.00"
 
 
 def test_explorer_b_of_minus_037_puts_the_sigmoid_at_one_half():
@@ -197,12 +231,17 @@ def test_gallery_flags_saturation_and_dead_units():
     g.z_slider.value = 5.0  # sigmoid' = 0.0066, tanh' = 0.00018: saturated; hard tanh flat
     rows = {r.split("</td>")[0].split(">")[-1]: r for r in g.readout.value.split("<tr>")[2:]}
     assert "nearly flat" in rows["sigmoid"] and "nearly flat" in rows["tanh"]
-    assert "no gradient" in rows["hard tanh"]
+    assert "saturated (flat): no gradient" in rows["hard tanh"]
     assert "flat" not in rows["ReLU"]
-    g.z_slider.value = -3.0  # ReLU is dead, leaky ReLU is not
+    g.z_slider.value = -3.0
     rows = {r.split("</td>")[0].split(">")[-1]: r for r in g.readout.value.split("<tr>")[2:]}
-    assert "no gradient" in rows["ReLU"]
+    assert "off: no gradient" in rows["ReLU"]  # ReLU is off (dead if off for every input)
+    assert "saturated (flat): no gradient" in rows["hard tanh"]  # flat at -1, not "off"
     assert "flat" not in rows[ACTIVATIONS["leaky_relu"].label]
+    # swish'(-3) = s + z s (1 - s) with s = 1 / (1 + e^3): negative, -0.088
+    s3 = 1 / (1 + np.exp(3.0))
+    assert s3 - 3 * s3 * (1 - s3) == pytest.approx(-0.0881, abs=5e-5)
+    assert "negative slope" in rows["swish"] and "−0.0881" in rows["swish"]
 
 
 def test_gallery_rejects_z_outside_its_range():
@@ -243,9 +282,17 @@ def test_plot_derivatives_and_step():
     sig_curve, sig_marks, tanh_curve, tanh_marks = lines
     np.testing.assert_allclose(sig_marks.get_ydata(), F.sigmoid_prime(np.array([0, 2, 5, 10.0])))
     np.testing.assert_allclose(tanh_marks.get_ydata(), F.tanh_prime(np.array([0, 2, 5, 10.0])))
-    fig = plot_step_and_sigmoid()
-    step_line = fig.axes[0].get_lines()[2]
-    np.testing.assert_array_equal(step_line.get_ydata(), F.step(step_line.get_xdata()))
+    fig = plot_step_and_sigmoid(sharpness=(1, 10))
+    step_line, s1, s10 = fig.axes[0].get_lines()[2:]
+    z = step_line.get_xdata()
+    np.testing.assert_array_equal(step_line.get_ydata(), F.step(z))
+    np.testing.assert_allclose(s1.get_ydata(), 1 / (1 + np.exp(-z)), rtol=1e-12)
+    np.testing.assert_allclose(s10.get_ydata(), 1 / (1 + np.exp(-10 * z)), rtol=1e-12)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+        "step(z)",
+        "σ(z)",
+        "σ(10z)",
+    ]
 
 
 def test_format_slope():
@@ -253,11 +300,12 @@ def test_format_slope():
     assert format_slope(1.0) == "1.0000"
     assert format_slope(0.10499358540350652) == "0.1050"
     assert format_slope(4.5395807735951673e-05) == "4.54e-05"
+    assert format_slope(-0.0881) == "−0.0881" and format_slope(-2e-5) == "−2.00e-05"
 
 
 def test_plot_helpers_reject_bad_input():
-    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
-        plot_activation("gelu")
+    with pytest.raises(ValueError, match="unknown activation 'softsign'"):
+        plot_activation("softsign")
     with pytest.raises(ValueError, match="low < high"):
         plot_derivatives(["tanh"], z_range=(1, 1))
 
@@ -277,7 +325,8 @@ def test_widget_figures_have_a_caption_and_no_tooltip(make):
     ``description.length`` and Image has no description), so the figure's description is a
     visible caption instead."""
     w = make()
-    assert w.canvas.image.tooltip is None
+    # (ipywidgets 7, which Colab ships, has no tooltip trait at all.)
+    assert getattr(w.canvas.image, "tooltip", None) is None
     assert w.canvas.image.alt == w.canvas.alt and "red dot" in w.canvas.image.alt
     assert w.caption in w.children
     assert "red dot" in w.caption.value

@@ -1,7 +1,9 @@
 """Honest and hostile submissions, each with the verdict it deserves.
 
 Most cases target the fixture set ``00_hostile.ipynb`` (see fixture.py: S, T, U, V, W; 6 points);
-a few target the book's ``02_xor.ipynb``. Each case is one student's folder in a submissions
+the last ones target the book's ``01_units.ipynb`` (22 points) and ``02_xor.ipynb`` (23 points)
+with the reference solutions and the short cuts that used to pass: calling the library that
+already solves a task, ``tanh_from_sigmoid = np.tanh``, a training function that trains nothing. Each case is one student's folder in a submissions
 directory of a throwaway copy of the project, graded in one run of the real command line
 (two kernels at a time). Filling in only ``sigmoid`` and ``unit_output`` earns S + T + U = 4.
 
@@ -210,25 +212,100 @@ def sigmoid(z):
     print("progress 50%", end="\\r")
     return _orig_sigmoid(z)
 """
-EXACT_XOR = """def train_xor(seed):
-    net = nn.MLP([2, 2, 1], "relu", rng=0)
-    net.layers[0].W.data[:] = [[1.0, 1.0], [1.0, 1.0]]
-    net.layers[0].b.data[:] = [0.0, -1.0]
-    net.layers[2].W.data[:] = [[1.0, -2.0]]
-    net.layers[2].b.data[:] = [0.0]
-    return net
+# ---- The book's sets: submissions that dodge the work (issue #16). Each must earn nothing on
+# the tasks it dodges and keep what its honest cells earn.
+# 01_units (22 points): every task done by calling nnlib where nnlib can do it.
+UNITS_LIBRARY = {
+    "sigmoid": "def sigmoid(z):\n    return F.sigmoid(z)\n",
+    "unit_output": "def unit_output(w, x, b):\n    return F.sigmoid(np.dot(w, x) + b)\n",
+    "activations": "relu = F.relu\nleaky_relu = F.leaky_relu\nhardtanh = F.hardtanh\n",
+    "derivatives": "sigmoid_prime = F.sigmoid_prime\ntanh_prime = F.tanh_prime\n"
+    "relu_prime = F.relu_prime\nhardtanh_prime = F.hardtanh_prime\n",
+    "derivation": "def sigmoid_slope_from_output(s):\n"
+    "    return F.sigmoid_prime(np.log(s / (1 - s)))\n\n\n"
+    "def tanh_slope_from_output(t):\n    return F.tanh_prime(np.arctanh(t))\n",
+    "tanh_from_sigmoid": "def tanh_from_sigmoid(z):\n    return F.tanh(z)\n",
+    "gradient": """def unit_gradient(w, x, b, activation):
+    w_t = Tensor(np.asarray(w, dtype=float), requires_grad=True)
+    b_t = Tensor(float(b), requires_grad=True)
+    F.get_activation(activation).fn(w_t @ Tensor(np.asarray(x, dtype=float)) + b_t).backward()
+    return w_t.grad, b_t.grad
+""",
+}
+# ... and tanh_from_sigmoid as numpy's tanh itself, or as another formula for tanh
+TANH_IS_NP = "tanh_from_sigmoid = np.tanh\n"
+TANH_OTHER_FORMULA = """def tanh_from_sigmoid(z):  # right values, but not built on sigmoid
+    e = np.exp(-2.0 * np.abs(np.asarray(z, dtype=float)))
+    return np.sign(z) * (1.0 - e) / (1.0 + e)
 """
-SEED_IGNORED_XOR = """def train_xor(seed):
-    X_xor, y_xor = truth_table("XOR")
-    net = nn.MLP([2, 8, 1], "tanh", rng=0)  # ignores its seed
-    opt = optim.SGD(net.parameters(), lr=0.5)
-    x = Tensor(X_xor)
-    for _ in range(1000):
-        loss = F.binary_cross_entropy_with_logits(net(x)[:, 0], y_xor)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return net
+# 02_xor (23 points): the chapter's module and nnlib.train.fit where they do the task.
+XOR_LIBRARY = {
+    "perceptron": "from nnlib.chapters.xor import perceptron\n",
+    "rule": """from nnlib.chapters import xor as P
+
+
+def perceptron_rule(X, y, epochs, lr=1.0):
+    run = P.train_perceptron(X, y, epochs=epochs, lr=lr)
+    return run.w[-1], run.b[-1], run.mistakes.tolist()
+""",
+    "gates": """def two_layer_perceptron(X, hidden, out):
+    H = np.column_stack([P.perceptron(X, w, b) for w, b in hidden])
+    return P.perceptron(H, *out)
+
+
+XOR_GATES = ([OR_WEIGHTS, NAND_WEIGHTS], AND_WEIGHTS)
+""",
+    "search": "def best_count(X, y, values):\n    return P.grid_search(X, y, values).best\n",
+    "forward": """def xor_forward(X):
+    return P.hidden_and_output(P.xor_net_exact(), X)
+""",
+    "dead": """def dead_units(W, b, X):
+    return int((P.mlp_forward(X, W, b, np.zeros(len(b)), 0.0)[0].max(axis=0) <= 0).sum())
+
+
+def doomed_seeds(seeds):
+    runs = P.train_mlps(X, truth_table("XOR")[1], list(seeds), steps=0)
+    return [int(s) for s in runs.seeds[runs.dead_units(0) > 0]]
+
+
+WHY_DOOMED = "b"
+""",
+    "plateau": "plateau_loss = P.plateau_loss\n",
+    "train": """def train(net, X, y, steps, lr):
+    return P.fit_mlp(net, X, y, steps=steps, lr=lr).tolist()
+""",
+}
+# train without training: the exact network of the chapter in place of the given one
+XOR_EXACT_NETWORK = """def train(net, X, y, steps, lr):
+    hidden, out = nn.Linear(2, 2), nn.Linear(2, 1)
+    hidden.W.data[:] = [[1.0, 1.0], [1.0, 1.0]]
+    hidden.b.data[:] = [0.0, -1.0]
+    out.W.data[:] = [[1.0, -2.0]]
+    out.b.data[:] = [-0.5]
+    net.layers = [hidden, nn.ReLU(), out]
+    return [0.0] * steps
+"""
+# ... a network set by hand that classifies XOR firmly (large weights), with made-up losses
+XOR_HAND_SET = """def train(net, X, y, steps, lr):
+    for p in net.parameters():
+        p.data[...] = 0.0
+    net[0].W.data[0] = [6.0, 6.0]
+    net[0].b.data[0] = -3.0
+    net[0].W.data[1] = [6.0, 6.0]
+    net[0].b.data[1] = -9.0
+    net[2].W.data[0, :2] = [8.0, -8.0]
+    net[2].b.data[0] = -8.0
+    return list(np.linspace(0.7, 0.001, steps))
+"""
+# ... and the library's training loop
+XOR_FIT = """from nnlib.train import fit
+
+
+def train(net, X, y, steps, lr):
+    loss_fn = lambda z, t: F.binary_cross_entropy_with_logits(z[:, 0], t)
+    history = fit(net, loss_fn, optim.SGD(net.parameters(), lr=lr), (X, y),
+                  epochs=steps, batch_size=len(X), shuffle=False)
+    return history.step_loss
 """
 
 
@@ -327,9 +404,13 @@ def _with_extra_unit_cell(env: Env, wrong_first: bool) -> dict:
     return nb
 
 
-def _xor(env: Env, train: str) -> dict:
-    ref = env.reference("02_xor.ipynb")
-    return fill(env.exercise("02_xor.ipynb"), {**ref, "train": train})
+def book_set(name: str, **overrides: str) -> Callable[[Env], dict]:
+    """A submission for one of the book's sets: the reference solutions, some cells replaced."""
+
+    def build(env: Env) -> dict:
+        return fill(env.exercise(name), {**env.reference(name), **overrides})
+
+    return build
 
 
 def _deep(env: Env) -> bytes:
@@ -554,19 +635,94 @@ CASES = [
         2,
         {S: "passed", U: "timeout"},
     ),
-    # ---------------------------------------------------------------- the book's XOR set
+    # ---------------------------------------------------------------- the book's sets
     Case(
-        "xor_exact_network",
-        lambda env: _xor(env, EXACT_XOR),
-        9,
-        {"test_train": "failed", "test_weights": "passed"},
+        "units_reference",
+        book_set("01_units.ipynb"),
+        22,
+        {"test_tanh_from_sigmoid": "passed", "test_gradient": "passed"},
+        filename="01_units.ipynb",
+    ),
+    Case(
+        "units_library_calls",
+        book_set("01_units.ipynb", **UNITS_LIBRARY),
+        5,  # only the honest bias (2), combine_linear (2) and fold_bias (1)
+        {
+            "test_sigmoid_values": "failed",
+            "test_sigmoid_stable": "failed",
+            "test_unit_output": "failed",
+            "test_activations": "failed",
+            "test_derivatives_smooth": "failed",
+            "test_derivatives_piecewise": "failed",
+            "test_derivation": "failed",
+            "test_tanh_from_sigmoid": "failed",
+            "test_gradient": "failed",
+            "test_bias": "passed",
+        },
+        "uses F.sigmoid",
+        filename="01_units.ipynb",
+    ),
+    Case(
+        "units_tanh_is_np_tanh",
+        book_set("01_units.ipynb", tanh_from_sigmoid=TANH_IS_NP),
+        20,
+        {"test_tanh_from_sigmoid": "failed"},
+        "uses np.tanh",
+        filename="01_units.ipynb",
+    ),
+    Case(
+        "units_tanh_other_formula",
+        book_set("01_units.ipynb", tanh_from_sigmoid=TANH_OTHER_FORMULA),
+        21,  # right tanh values (1 of 2 points), but not built on sigmoid
+        {"test_tanh_from_sigmoid": "partial"},
+        "tanh_from_sigmoid built on another sigmoid",
+        filename="01_units.ipynb",
+    ),
+    Case(
+        "xor_reference",
+        book_set("02_xor.ipynb"),
+        23,
+        {"test_train": "passed", "test_gates": "passed"},
         filename="02_xor.ipynb",
     ),
     Case(
-        "xor_seed_ignored",
-        lambda env: _xor(env, SEED_IGNORED_XOR),
-        9 + 3 * 5 / 6,  # everything but "depends on the seed, and on nothing else" (1 of 6)
-        {"test_train": "partial"},
+        "xor_library_calls",
+        book_set("02_xor.ipynb", **XOR_LIBRARY),
+        2,  # only the AND/OR/NAND weights, written by hand
+        {
+            "test_perceptron": "failed",
+            "test_rule": "failed",
+            "test_weights": "passed",
+            "test_gates": "failed",
+            "test_search": "failed",
+            "test_forward": "failed",
+            "test_dead": "failed",
+            "test_plateau": "failed",
+            "test_train": "failed",
+        },
+        "nnlib.chapters",
+        filename="02_xor.ipynb",
+    ),
+    Case(
+        "xor_exact_network",
+        book_set("02_xor.ipynb", train=XOR_EXACT_NETWORK),
+        19,
+        {"test_train": "failed"},
+        filename="02_xor.ipynb",
+    ),
+    Case(
+        "xor_hand_set_network",
+        book_set("02_xor.ipynb", train=XOR_HAND_SET),
+        19,
+        {"test_train": "failed"},
+        filename="02_xor.ipynb",
+    ),
+    Case(
+        "xor_library_fit",
+        book_set("02_xor.ipynb", train=XOR_FIT),
+        19,
+        {"test_train": "failed"},
+        "nnlib.train",
         filename="02_xor.ipynb",
     ),
 ]
