@@ -137,13 +137,13 @@ def _row_grads(ids: np.ndarray, g_e: np.ndarray) -> tuple[np.ndarray, np.ndarray
     ids, copy the rows of ids that occur once, sum the runs of the others with reduceat (the
     algorithm of nnlib's F.segment_sums, written out)."""
     flat = ids.reshape(-1)
-    real = flat != 0
-    flat, g2 = flat[real], g_e.reshape(-1, g_e.shape[-1])[real]
-    order = np.argsort(flat, kind="stable")
-    s = flat[order]
+    real = np.flatnonzero(flat != 0)
+    g2 = g_e.reshape(-1, g_e.shape[-1])
+    order = np.argsort(flat[real], kind="stable")
+    s = flat[real][order]
     starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
     lengths = np.diff(np.append(starts, len(s)))
-    ordered = g2.take(order, axis=0)
+    ordered = g2.take(real[order], axis=0)
     sums = np.empty((len(starts), g2.shape[1]), dtype=g2.dtype)
     single = lengths == 1
     sums[single] = ordered.take(starts[single], axis=0)

@@ -347,10 +347,11 @@ def embedding(ids: Any, E: Tensor, *, padding_idx: int | None = None) -> Tensor:
     def backward(g: Array) -> None:
         flat = ids.reshape(-1)
         g2 = g.reshape(-1, E.shape[-1])
-        if padding_idx is not None:  # padded positions send nothing back: skip them
-            real = flat != padding_idx
-            flat, g2 = flat[real], g2[real]
-        rows, sums = segment_sums(flat, g2)
+        if padding_idx is None:
+            rows, sums = segment_sums(flat, g2)
+        else:  # padded positions send nothing back: skip them (without copying g2 first)
+            real = np.flatnonzero(flat != padding_idx)
+            rows, sums = segment_sums(flat[real], g2, at=real)
         full = np.zeros(E.shape, dtype=E.dtype)  # not zeros_like: calloc leaves unused rows free
         full[rows] = sums
         _remember_rows(full, rows)
@@ -359,9 +360,11 @@ def embedding(ids: Any, E: Tensor, *, padding_idx: int | None = None) -> Tensor:
     return Tensor._make(out, (E,), "embedding", backward)
 
 
-def segment_sums(ids: Array, values: Array) -> tuple[Array, Array]:
+def segment_sums(ids: Array, values: Array, *, at: Array | None = None) -> tuple[Array, Array]:
     """(rows, sums): the distinct ``ids`` in increasing order, and for each the sum of the rows of
     ``values`` (n, d) that have that id. ``np.add.at(out, ids, values)`` computes the same.
+    With ``at``, ``ids[i]`` belongs to row ``at[i]`` of ``values`` (the other rows are ignored):
+    the same as ``segment_sums(ids, values[at])`` without copying those rows first.
 
     How: sort the ids once, so equal ids form runs; a run of length 1 (most words in a minibatch)
     is a copy, and longer runs are summed with ``np.add.reduceat``. Summing each run in order
@@ -377,7 +380,7 @@ def segment_sums(ids: Array, values: Array) -> tuple[Array, Array]:
     new_run = np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1]))
     starts = np.flatnonzero(new_run)
     lengths = np.diff(np.append(starts, n))
-    ordered = values.take(order, axis=0)
+    ordered = values.take(order if at is None else np.asarray(at)[order], axis=0)
     sums = np.empty((len(starts), *values.shape[1:]), dtype=values.dtype)
     single = lengths == 1
     sums[single] = ordered.take(starts[single], axis=0)

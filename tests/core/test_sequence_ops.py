@@ -244,6 +244,12 @@ def test_segment_sums_equal_np_add_at(ids, d, seed):
     np.add.at(expected, ids, values)
     np.testing.assert_array_equal(rows, np.unique(ids))
     np.testing.assert_allclose(sums, expected[rows], rtol=1e-12, atol=1e-12)
+    # ``at``: every other row of a larger array, without copying them first
+    spread = np.zeros((2 * len(ids), d))
+    spread[::2] = values
+    rows_at, sums_at = F.segment_sums(ids, spread, at=np.arange(0, 2 * len(ids), 2))
+    np.testing.assert_array_equal(rows_at, rows)
+    np.testing.assert_array_equal(sums_at, sums)
 
 
 def test_used_rows_are_the_looked_up_rows_and_a_scan_finds_the_non_zero_ones():
