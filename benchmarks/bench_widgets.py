@@ -1,11 +1,11 @@
 """Time every live widget's response to a control change: the blitted update against a full redraw.
 
-For each widget of the book (nnlib.widgets.units, nnlib.widgets.xor, ...), the same control
-changes are applied with the fast path (an update that blits: restore the background, draw the
-moving artists, encode the PNG) and with a full redraw forced before each update (what the widget
-would cost without blitting), interleaved, in CPU time (a busy machine does not inflate it). The
-report gives the medians and their ratio; the budget is a median under 100 ms per change on 2
-cores (CHAPTERS.md).
+For each widget of the book (nnlib.widgets.units, nnlib.widgets.xor, nnlib.widgets.lm, ...), the
+same control changes are applied with the fast path (an update that blits: restore the
+background, draw the moving artists, encode the PNG) and with a full redraw forced before each
+update (what the widget would cost without blitting), interleaved, in CPU time (a busy machine
+does not inflate it). The report gives the medians and their ratio; the budget is a median under
+100 ms per change on 2 cores (CHAPTERS.md).
 
     python benchmarks/bench_widgets.py [--rounds 3] [--json results.json]
 """
@@ -20,6 +20,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nnlib.chapters import lm
+from nnlib.widgets.feedforward import feedforward_explorer, sentiment_explorer, softmax_explorer
+from nnlib.widgets.lm import generator, next_word_explorer
 from nnlib.widgets.optimization import layer_explorer, training_playground, trajectory_explorer
 from nnlib.widgets.units import activation_gallery, neuron_explorer
 from nnlib.widgets.xor import perceptron_explorer, xor_hidden_space
@@ -34,10 +37,31 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
     p = perceptron_explorer()
     hs = xor_hidden_space()
     hs.network.value = "trained"
+    # Chapter 5's widgets with models of the chapter's size (|V| 5,000): an untrained FF-LM costs
+    # what the trained one does; Kneser-Ney on a Zipf-distributed stream has realistic tables.
+    V = 5000
+    stream = np.minimum(np.random.default_rng(0).zipf(1.2, size=200_000), V) - 1
+    vocab = lm.Vocab([f"w{i}" for i in range(2, V)], specials=("<unk>", lm.EOS))
+    kn = lm.KneserNey(3).fit(stream, V, pad_id=1)
+    ff = lm.CHAPTER_CONFIG.model(V)
+    nw = next_word_explorer(ff, kn, vocab, "w2 w3 w4")
+    gen = generator(ff, kn, vocab, "w2 w3")
+    contexts = [" ".join(f"w{i + j}" for j in range(3)) for i in range(2, 23)]
     te = trajectory_explorer()
     pg = training_playground("spiral", pretrain=300)
     le = layer_explorer()
     return {
+        "next_word_explorer (context)": (
+            nw,
+            [lambda t=t: setattr(nw.text, "value", t) for t in contexts],
+        ),
+        "generator (temperature)": (
+            gen,
+            [
+                lambda v=v: setattr(gen.temperature, "value", v)
+                for v in np.round(np.linspace(0.2, 2.0, 21), 2)
+            ],
+        ),
         "neuron_explorer (b slider)": (
             ex,
             [
@@ -75,7 +99,34 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
                 for v in ["he", "lecun", "normal", "xavier", "pytorch"] * 2
             ],
         ),
+        **feedforward_cases(),
         **embedding_cases(),
+    }
+
+
+def feedforward_cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
+    """Chapter 3: the softmax explorer, the feedforward explorer, the sentiment explorer."""
+    sm, ff, se = softmax_explorer(), feedforward_explorer(), sentiment_explorer()
+    words = "a good film , but the plot is dull and you will hate it !".split()
+    return {
+        "softmax_explorer (z2 slider)": (
+            sm,
+            [
+                lambda v=v: setattr(sm.sliders[1], "value", v)
+                for v in np.round(np.linspace(-4, 4, 21), 1)
+            ],
+        ),
+        "feedforward_explorer (step slider)": (
+            ff,
+            [lambda s=s: setattr(ff.step, "value", s) for s in list(ff.step.options)[::2]],
+        ),
+        "sentiment_explorer (typing)": (
+            se,
+            [
+                lambda k=k: setattr(se.text, "value", " ".join(words[: k + 1]))
+                for k in range(len(words))
+            ],
+        ),
     }
 
 

@@ -6,11 +6,12 @@
 The core modules mirror the book: ``tensor`` (autodiff, Backprop), ``functional`` (activations,
 softmax, losses), ``nn`` (layers), ``init`` and ``optim`` (training), ``train`` (the training
 loop), ``text`` (tokens, vocabularies, padding), ``data`` (toy sets and real corpora),
-``gradcheck``. Each chapter's own models and experiments live in ``nnlib.chapters.<topic>`` and
-its figures and widgets in ``nnlib.widgets.<topic>``; neither is imported here.
+``gradcheck``, ``geometry`` (lines of units and grids in the plane). Each chapter's own models
+and experiments live in ``nnlib.chapters.<topic>`` and its figures and widgets in
+``nnlib.widgets.<topic>``; neither is imported here.
 """
 
-from . import functional, gradcheck, init, nn, optim, text, train
+from . import functional, geometry, gradcheck, init, nn, optim, text, train
 from .tensor import (
     NonFiniteError,
     ShapeError,
@@ -36,6 +37,7 @@ __all__ = [
     "optim",
     "init",
     "gradcheck",
+    "geometry",
     "train",
     "text",
 ]

@@ -480,6 +480,9 @@ def cross_entropy(
     (one loss per target, 0 where ignored).
 
     Fused and stable: L_i = logsumexp(z_i) - z_{i,y_i};  dL_i/dz_i = softmax(z_i) - onehot(y_i).
+    Over a large vocabulary (a language model's |V| logits per row) the cost is in passes over
+    the (N, C) array, so there are as few as possible: forward max, subtract, exp and sum (the
+    exponentials computed in place); the backward pass turns them into the gradient in place.
     """
     if not isinstance(logits, Tensor):
         logits = Tensor(logits)
@@ -499,7 +502,8 @@ def cross_entropy(
     if keep is not None:
         t = np.where(keep, t, 0)  # any valid class; the row is masked out below
     m = z.max(axis=1, keepdims=True)
-    e = np.exp(z - m)  # shifted by the row max: no overflow
+    e = np.subtract(z, m)  # shifted by the row max: no overflow
+    np.exp(e, out=e)
     s = e.sum(axis=1, keepdims=True)
     rows = np.arange(z.shape[0])
     per_row = np.log(s[:, 0]) + m[:, 0] - z[rows, t]
@@ -513,17 +517,18 @@ def cross_entropy(
                 f"is over nothing; use reduction='sum' or drop the all-padding batch"
             )
     value, scale = _reduce(per_row.reshape(y.shape), reduction, "cross_entropy", count)
+    spent = [False]  # the first backward reuses e's memory; a second one recomputes e
 
     def backward(g: Array) -> None:
-        d = e / s  # softmax(z), from the forward pass's exponentials
-        d[rows, t] -= 1
         gi = _expand_g(g, reduction)
-        if reduction == "none":
-            d *= gi.reshape(-1, 1)
-        else:
-            d *= gi * scale
+        # w_i = the weight of row i's loss in the total: g * scale (a scalar), or g_i for "none"
+        w = gi.reshape(-1, 1) * scale if reduction == "none" else np.asarray(gi * scale)
+        d = e if not spent[0] else np.exp(z - m)
+        spent[0] = True
+        np.multiply(d, (w / s).astype(d.dtype, copy=False), out=d)  # w_i softmax(z_i)
+        d[rows, t] -= np.broadcast_to(w, (len(rows), 1))[:, 0]  # - w_i onehot(y_i)
         if keep is not None:
-            d *= keep[:, None]
+            d[~keep] = 0
         logits._accum(d.reshape(logits.shape))
 
     return Tensor._make(value, (logits,), "cross_entropy", backward)

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import functional as F
 from .. import nn, optim
+from ..geometry import boundary_segment, grid_points
 from ..tensor import Tensor
 from ..train import accuracy, evaluate, fit
 
@@ -167,38 +168,6 @@ def boundary_x2(x1: Any, w: Any, b: float) -> np.ndarray:
             "function of x1; use boundary_segment instead"
         )
     return (-w1 / w2) * np.asarray(x1, dtype=np.float64) - b / w2
-
-
-def boundary_segment(
-    w: Any, b: float, xlim: tuple[float, float], ylim: tuple[float, float]
-) -> np.ndarray | None:
-    """The part of the line w1 x1 + w2 x2 + b = 0 inside the box xlim x ylim.
-
-    Returns a (2, 2) array [[x1_a, x2_a], [x1_b, x2_b]] (the two ends), or None when the
-    line misses the box or there is no line at all (w = 0: every point is on one side).
-    Works for vertical (w2 = 0) and horizontal (w1 = 0) lines.
-    """
-    w1, w2 = _weights(w, 2)
-    (x0, x1), (y0, y1) = xlim, ylim
-    ends = []
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # tiny w: far-off line
-        if w2 != 0:  # crossings with the left and right edges
-            for x in (x0, x1):
-                yy = -(w1 * x + b) / w2
-                if y0 <= yy <= y1:
-                    ends.append((x, yy))
-        if w1 != 0:  # crossings with the bottom and top edges
-            for yy in (y0, y1):
-                x = -(w2 * yy + b) / w1
-                if x0 <= x <= x1:
-                    ends.append((x, yy))
-    unique: list[tuple[float, float]] = []
-    for p in ends:  # a line through a corner crosses two edges at the same point
-        if not any(np.allclose(p, q) for q in unique):
-            unique.append(p)
-    if len(unique) < 2:
-        return None
-    return np.array(unique[:2], dtype=np.float64)
 
 
 @dataclass
@@ -683,21 +652,6 @@ def approximate(
 # nnlib.widgets.xor draws exactly what these return; nothing here draws.
 # ======================================================================================
 EXACT_THRESHOLD = 0.5  # the exact network outputs y = h . U, exactly 0 or 1: class 1 where y > 0.5
-
-
-def grid_points(xlim: Sequence[float], ylim: Sequence[float], n: int) -> np.ndarray:
-    """The (n * n, 2) points of an n x n grid over xlim x ylim, row by row from the bottom.
-
-    Row r of the grid (points r*n ... r*n + n - 1) has x2 = the r-th of n values from ylim[0]
-    to ylim[1]: reshaped to (n, n) it is an image whose row 0 is the bottom edge.
-    """
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"a grid needs n >= 2 points per side, got {n!r}")
-    (x0, x1), (y0, y1) = (tuple(map(float, lim)) for lim in (xlim, ylim))
-    if not (x0 < x1 and y0 < y1):
-        raise ValueError(f"grid limits must be (low, high) with low < high: {xlim}, {ylim}")
-    g1, g2 = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    return np.column_stack([g1.ravel(), g2.ravel()])
 
 
 def grid_lines(lim: Sequence[float] = (-0.5, 1.5), n_lines: int = 11, n_points: int = 41):

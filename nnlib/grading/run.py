@@ -19,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from ..data.cache import cache_dir as data_cache_dir
 from .assemble import Assembly
 from .sandbox import Limits, bwrap_command, sandbox_env
 
@@ -183,6 +184,7 @@ def run_job(
             cmd = kernel_command()
             env = sandbox_env(workdir)
             env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+            env["NNBOOK_DATA_DIR"] = str(data_cache_dir())  # real data, as the chapters load it
             cwd = workdir
         job["channel_fd"] = chan_w
         proc = subprocess.Popen(

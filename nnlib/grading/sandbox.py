@@ -8,6 +8,10 @@ What the kernel sees (see :func:`bwrap_command`):
   ``nnlib`` package directory itself. Not the solutions, not the submissions, not the
   repository (nor its ``.git``), not the home directory, not the grader's temporary files;
 * a private, size-limited ``/tmp`` (its working directory), gone when the run ends;
+* read-only, the pinned data wheels of ``nnlib.data`` (and their parsed forms) from the
+  grader's data cache, at ``/opt/nnbook-data`` (``NNBOOK_DATA_DIR``): exercises on real data
+  load them as the chapters do, with no network. Only those files, never the rest of the cache
+  directory; warm the cache on the grading machine with ``python -m nnlib.data fetch``;
 * its own process, network, IPC, UTS and cgroup namespaces: it cannot see, signal or trace the
   grader or other kernels, and has no network but its own loopback;
 * a new session (no terminal to inject keystrokes into), no capabilities, ``no_new_privs``, and,
@@ -122,6 +126,36 @@ def _dirs(path: Path, made: set[Path]) -> list[str]:
     return args
 
 
+DATA_DIR = "/opt/nnbook-data"  # where the sandbox sees the data files (NNBOOK_DATA_DIR)
+
+
+def data_files() -> list[Path]:
+    """The pinned data wheels of ``nnlib.data`` in the grader's cache, and the files parsed from
+    them (``derived/``), that exist: public data sets, all a kernel may read of the cache."""
+    from ..data.cache import WHEELS, cache_dir
+
+    root = cache_dir()
+    files = [root / spec.filename for spec in WHEELS.values()]
+    derived = root / "derived"
+    if derived.is_dir():
+        prefixes = tuple(f"{spec.key}-{spec.sha256[:12]}-" for spec in WHEELS.values())
+        files += sorted(p for p in derived.iterdir() if p.name.startswith(prefixes))
+    return [p for p in files if p.is_file() and not p.is_symlink()]
+
+
+def _data_binds(made: set[Path]) -> list[str]:
+    """bwrap arguments binding :func:`data_files` read-only under :data:`DATA_DIR`."""
+    files = data_files()
+    if not files:
+        return []
+    root = Path(DATA_DIR)
+    args = _dirs(root / "derived" / "x", made)  # /opt, /opt/nnbook-data, .../derived
+    for f in files:
+        dest = root / "derived" / f.name if f.parent.name == "derived" else root / f.name
+        args += ["--ro-bind", str(f), str(dest)]
+    return args
+
+
 def bwrap_command(
     inner: list[str], limits: Limits, extra_env: dict[str, str], info_fd: int
 ) -> list[str]:
@@ -171,6 +205,7 @@ def bwrap_command(
     pkg = nnlib_dir()
     if not any(pkg.is_relative_to(r) for r in _python_roots()):
         args += _dirs(pkg, made) + ["--ro-bind", str(pkg), str(pkg)]
+    args += _data_binds(made)
     args += [
         "--unshare-pid",
         "--unshare-net",
@@ -191,7 +226,7 @@ def bwrap_command(
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
         args += ["--unshare-user", "--disable-userns"]
-    env = {**sandbox_env("/tmp/home"), **extra_env}
+    env = {**sandbox_env("/tmp/home"), "NNBOOK_DATA_DIR": DATA_DIR, **extra_env}
     if nnlib_dir().parent != Path(sys.prefix).resolve():
         env["PYTHONPATH"] = str(nnlib_dir().parent)
     for k, v in env.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -62,31 +61,6 @@ def test_boundary_x2_lies_on_the_line(w1, w2, b):
 def test_boundary_x2_refuses_vertical_lines():
     with pytest.raises(ValueError, match="vertical"):
         P.boundary_x2(0.0, [1, 0], -0.5)
-
-
-@settings(max_examples=200)
-@given(w1=weights, w2=weights, b=weights)
-def test_boundary_segment_ends_are_on_the_line_and_in_the_box(w1, w2, b):
-    lim = (-0.5, 1.5)
-    seg = P.boundary_segment([w1, w2], b, lim, lim)
-    if seg is None:
-        # Then the line misses the box: every corner is on the same side (or there is no line).
-        corners = np.array(list(itertools.product(lim, lim)))
-        sides = np.sign(corners @ np.array([w1, w2]) + b)
-        assert (sides >= 0).all() or (sides <= 0).all()
-        return
-    assert seg.shape == (2, 2)
-    np.testing.assert_allclose(seg @ np.array([w1, w2]) + b, 0, atol=1e-9)
-    assert (seg >= lim[0] - 1e-12).all() and (seg <= lim[1] + 1e-12).all()
-
-
-def test_boundary_segment_vertical_horizontal_and_none():
-    np.testing.assert_allclose(
-        P.boundary_segment([1, 0], -0.5, (0, 1), (0, 1)), [[0.5, 0], [0.5, 1]]
-    )
-    np.testing.assert_allclose(P.boundary_segment([0, 2], -1, (0, 1), (0, 1)), [[0, 0.5], [1, 0.5]])
-    assert P.boundary_segment([0, 0], 1, (0, 1), (0, 1)) is None
-    assert P.boundary_segment([1, 1], 10, (0, 1), (0, 1)) is None
 
 
 # ---------------------------------------------------------------------- grid search
@@ -244,17 +218,6 @@ def test_logistic_run_predict_proba_is_sigmoid_of_its_linear_score():
 
 
 # ---------------------------------------------------------------------- decision rules on grids
-def test_grid_points_are_row_major_from_the_bottom():
-    g = P.grid_points((0, 2), (10, 11), 3)
-    assert g.shape == (9, 2)
-    np.testing.assert_array_equal(g[:3], [[0, 10], [1, 10], [2, 10]])  # row 0: the bottom edge
-    np.testing.assert_array_equal(g[-1], [2, 11])
-    with pytest.raises(ValueError, match="n >= 2"):
-        P.grid_points((0, 1), (0, 1), 1)
-    with pytest.raises(ValueError, match="low < high"):
-        P.grid_points((1, 0), (0, 1), 5)
-
-
 @given(w1=st.floats(-2, 2), w2=st.floats(-2, 2), b=st.floats(-2, 2))
 @settings(max_examples=40, deadline=None)
 def test_perceptron_regions_follow_the_sign_of_the_score(w1, w2, b):

@@ -469,6 +469,38 @@ def test_cross_entropy_reductions_follow_the_definition(reduction):
     assert_gradcheck(lambda t: F.cross_entropy(t, y, reduction=reduction), [z])
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_backward_twice_accumulates(reduction):
+    # The first backward turns the forward pass's exponentials into the gradient in place; a
+    # second backward through the same graph must still see the right values.
+    z = rng(7).normal(size=(4, 6))
+    y = np.array([5, 0, 2, 2])
+    t = Tensor(z, requires_grad=True)
+    loss = F.cross_entropy(t, y, reduction=reduction)
+    weights = rng(8).normal(size=4) if reduction == "none" else None
+    total = loss if weights is None else (loss * Tensor(weights)).sum()
+    total.backward()
+    once = t.grad.copy()
+    total.backward()
+    np.testing.assert_allclose(t.grad, 2 * once, rtol=1e-12)
+    probs = F.softmax(z) - np.eye(6)[y]
+    scale = {"mean": np.full(4, 0.25), "sum": np.ones(4), "none": weights}[reduction]
+    np.testing.assert_allclose(once, probs * scale[:, None], atol=1e-15)
+
+
+def test_cross_entropy_keeps_float32_over_a_large_vocabulary():
+    z = rng(9).normal(size=(8, 5000)).astype(np.float32)
+    y = rng(10).integers(0, 5000, 8)
+    t = Tensor(z, requires_grad=True)
+    loss = F.cross_entropy(t, y)
+    loss.backward()
+    assert loss.dtype == np.float32 and t.grad.dtype == np.float32
+    expected = _ce_rows(z.astype(np.float64), y).mean()
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    ref = (F.softmax(z.astype(np.float64)) - np.eye(5000)[y]) / 8
+    np.testing.assert_allclose(t.grad, ref, atol=1e-8)
+
+
 def test_cross_entropy_ignore_index_averages_over_real_targets_only():
     z = rng(2).normal(size=(6, 3))
     y = np.array([0, -100, 2, 1, -100, 0])

@@ -139,3 +139,12 @@ def test_sentiment_features_worked_by_hand():
     np.testing.assert_allclose(x, [5, 2, 1, 2, 1, math.log(len(words_))])
     empty = sentiment_features([], pos, neg)
     np.testing.assert_array_equal(empty, np.zeros(6))
+
+
+def test_pronoun_contractions_count_in_x4():
+    # tokenize keeps "you're" and "i'm" whole; each still contains a 1st/2nd-person pronoun.
+    toks = tokenize("You're going to love it, I'm sure; we've seen worse. Let's go, it's fine.")
+    assert "you're" in toks and "i'm" in toks
+    x4 = sentiment_features(toks, set(), set())[3]
+    assert x4 == 3  # you're, i'm, we've; not let's ("let"), not it's ("it")
+    assert sentiment_features(["your", "yours", "y'all", "mine's"], set(), set())[3] == 3
