@@ -82,6 +82,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp_step.py
 	$(BIN)/python benchmarks/bench_lm.py
 	$(BIN)/python benchmarks/bench_widgets.py
+	$(BIN)/python benchmarks/bench_embeddings.py
 	$(BIN)/python benchmarks/bench_vectorised_inference.py
 	$(BIN)/python benchmarks/bench_batch_size.py
 

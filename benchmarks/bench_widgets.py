@@ -100,6 +100,7 @@ def cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
             ],
         ),
         **feedforward_cases(),
+        **embedding_cases(),
     }
 
 
@@ -125,6 +126,46 @@ def feedforward_cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
                 lambda k=k: setattr(se.text, "value", " ".join(words[: k + 1]))
                 for k in range(len(words))
             ],
+        ),
+    }
+
+
+SENTENCES = [
+    "A dull, tedious mess.",
+    "One of the best films of the year!",
+    "not bad at all",
+    "I really love spinach",
+    "The plot is thin but the actors are wonderful, and the music is great.",
+]
+
+
+def embedding_cases() -> dict[str, tuple[object, list[Callable[[], None]]]]:
+    """Chapter 4's widgets on the review vocabulary, with untrained models (drawing costs the
+    same whatever the weights are)."""
+    from nnlib.chapters import embeddings as P
+    from nnlib.widgets import embeddings as W
+
+    data = P.load_review_data()
+    dan = P.DAN(len(data.vocab), 50, (50,), rng=0)
+    cnn = P.CNN(len(data.vocab), 50, 3, 100, rng=0)
+    se = W.sentence_explorer(dan, data.vocab)
+    fe = W.filter_explorer(cnn, data.vocab)
+    ne = W.neighbour_explorer(
+        {"before": (dan.embedding.E.data, data.vocab), "again": (cnn.embedding.E.data, data.vocab)}
+    )
+    words = ["good", "bad", "boring", "film", "spinach"]
+    return {
+        "sentence_explorer (text)": (
+            se,
+            [lambda t=t: setattr(se.text, "value", t) for t in SENTENCES],
+        ),
+        "filter_explorer (text)": (
+            fe,
+            [lambda t=t: setattr(fe.text, "value", t) for t in SENTENCES],
+        ),
+        "neighbour_explorer (word)": (
+            ne,
+            [lambda w=w: setattr(ne.word, "value", w) for w in words],
         ),
     }
 

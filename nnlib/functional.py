@@ -11,6 +11,7 @@ All functions are numerically stable: no overflow for |z| up to the float limits
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,8 +49,13 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "mse_loss",
     "embedding",
+    "segment_sums",
+    "used_rows",
     "mean_pool",
     "max_pool",
+    "windows",
+    "window_mask",
+    "conv1d",
     "dropout",
     "REDUCTIONS",
 ]
@@ -323,29 +329,96 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:
 
 
 # ---------------------------------------------------------------------- embeddings
-def embedding(ids: Any, E: Tensor) -> Tensor:
+def embedding(ids: Any, E: Tensor, *, padding_idx: int | None = None) -> Tensor:
     """The rows of E picked by integer ``ids``: E[ids], shape ids.shape + (d,) (book: Embeddings).
 
     The same as one-hot vectors times E, without building them. Backward: each row of E gets the
-    sum of the gradients of every position that picked it (a word used twice gets both), done by
-    sorting the ids once and summing runs of equal ids (``np.add.reduceat``), which is faster
-    than ``np.add.at`` for the repeated ids of real text.
+    sum of the gradients of every position that picked it (a word used twice gets both); see
+    :func:`segment_sums` for how (faster than ``np.add.at``).
+
+    ``padding_idx`` (as in PyTorch): the row of that id gets no gradient, so a padding row that
+    starts at zero stays zero and padded positions contribute a zero vector.
     """
     ids = np.asarray(ids)
     if ids.dtype.kind not in "iu":
         raise TypeError(f"embedding: ids must be integers, got dtype {ids.dtype}")
-    out = E.data[ids]
+    out = E.data.take(ids, axis=0)  # E[ids]; take() is numpy's fastest way to gather rows
 
     def backward(g: Array) -> None:
         flat = ids.reshape(-1)
-        order = np.argsort(flat, kind="stable")
-        rows, starts = np.unique(flat[order], return_index=True)
-        full = np.zeros_like(E.data)
-        if flat.size:
-            full[rows] = np.add.reduceat(g.reshape(-1, E.shape[-1])[order], starts, axis=0)
+        g2 = g.reshape(-1, E.shape[-1])
+        if padding_idx is None:
+            rows, sums = segment_sums(flat, g2)
+        else:  # padded positions send nothing back: skip them (without copying g2 first)
+            real = np.flatnonzero(flat != padding_idx)
+            rows, sums = segment_sums(flat[real], g2, at=real)
+        full = np.zeros(E.shape, dtype=E.dtype)  # not zeros_like: calloc leaves unused rows free
+        full[rows] = sums
+        _remember_rows(full, rows)
         E._accum(full)
 
     return Tensor._make(out, (E,), "embedding", backward)
+
+
+def segment_sums(ids: Array, values: Array, *, at: Array | None = None) -> tuple[Array, Array]:
+    """(rows, sums): the distinct ``ids`` in increasing order, and for each the sum of the rows of
+    ``values`` (n, d) that have that id. ``np.add.at(out, ids, values)`` computes the same.
+    With ``at``, ``ids[i]`` belongs to row ``at[i]`` of ``values`` (the other rows are ignored):
+    the same as ``segment_sums(ids, values[at])`` without copying those rows first.
+
+    How: sort the ids once, so equal ids form runs; a run of length 1 (most words in a minibatch)
+    is a copy, and longer runs are summed with ``np.add.reduceat``. Summing each run in order
+    makes the result independent of the batch's order of rows with different ids.
+    """
+    ids = np.asarray(ids).reshape(-1)
+    values = np.asarray(values)
+    n = len(ids)
+    if n == 0:
+        return ids.astype(np.intp), np.zeros((0, *values.shape[1:]), dtype=values.dtype)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    new_run = np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1]))
+    starts = np.flatnonzero(new_run)
+    lengths = np.diff(np.append(starts, n))
+    ordered = values.take(order if at is None else np.asarray(at)[order], axis=0)
+    sums = np.empty((len(starts), *values.shape[1:]), dtype=values.dtype)
+    single = lengths == 1
+    sums[single] = ordered.take(starts[single], axis=0)
+    if not single.all():
+        many = ~single
+        in_long_run = np.repeat(many, lengths)
+        long_lengths = lengths[many]
+        long_starts = np.concatenate(([0], np.cumsum(long_lengths)[:-1]))
+        sums[many] = np.add.reduceat(ordered[in_long_run], long_starts, axis=0)
+    return sorted_ids[starts], sums
+
+
+# Which rows an embedding gradient wrote, for the few most recent gradients (weak references:
+# nothing is kept alive). Read by used_rows() below, e.g. by Adam's lazy row updates.
+_ROW_RECORDS: dict[int, tuple[Any, Array]] = {}
+
+
+def _remember_rows(grad: Array, rows: Array) -> None:
+    if len(_ROW_RECORDS) >= 16:
+        _ROW_RECORDS.pop(next(iter(_ROW_RECORDS)))
+    _ROW_RECORDS[id(grad)] = (weakref.ref(grad), rows)
+
+
+def used_rows(grad: Array) -> Array:
+    """The indices of the rows (along axis 0) that a gradient of a table touches, in order.
+
+    For a gradient made by :func:`embedding`'s backward these are the rows its minibatch looked
+    up (padding excluded), as in PyTorch's sparse embedding gradients: a few hundred of |V|. They
+    are recorded when the gradient is made, because finding them by scanning all |V| rows would
+    cost as much as a dense update. For any other array (or one whose record was dropped) they are
+    the rows that are not all zero. The two agree unless a looked-up row's gradient is exactly
+    zero, and as long as the array is not changed in place (scaling it is fine).
+    """
+    grad = np.asarray(grad)
+    record = _ROW_RECORDS.get(id(grad))
+    if record is not None and record[0]() is grad:
+        return record[1]
+    return np.flatnonzero((grad.reshape(len(grad), -1) != 0).any(axis=1))
 
 
 # ---------------------------------------------------------------------- losses
@@ -521,27 +594,160 @@ def mse_loss(y_hat: Tensor, y: Any, *, reduction: str = "mean") -> Tensor:
     return sq if reduction == "none" else sq.sum() if reduction == "sum" else sq.mean()
 
 
-# ---------------------------------------------------------------------- pooling
+# ---------------------------------------------------------------------- pooling and windows
+def _pool_mask(x: Tensor, mask: Any, op: str) -> Array:
+    """The mask as a float array of shape x.shape[:-1] (1 = real token, 0 = padding), checked."""
+    if x.ndim < 2:
+        raise ShapeError(f"{op}: expected x of shape (..., L, d), got {x.shape}")
+    m = np.asarray(mask)
+    if m.shape != x.shape[:-1]:
+        raise ShapeError(f"{op}: mask has shape {m.shape}, expected {x.shape[:-1]} for x {x.shape}")
+    if m.dtype == x.dtype:  # already 0.0 / 1.0 in the right type (as nnlib.text.pad makes it)
+        return m
+    return (m != 0).astype(x.dtype)
+
+
 def mean_pool(x: Tensor, mask: Any = None, axis: int = -2) -> Tensor:
     """Average the vectors of a sequence: x_mean = (1/N) Σ_i e(w_i) (book: Embeddings, pooling).
 
     ``x`` is (..., L, d); ``mask`` (..., L) marks real tokens with 1 and padding with 0, so
-    padded positions do not dilute the mean.
+    padded positions do not dilute the mean: each row is divided by its own number of real
+    tokens N, not by L. A row with no real token gives the zero vector. With a mask the sequence
+    axis is the second to last (``axis`` is for unmasked input only).
+
+    One fused node: backward sends dL/dx_i = m_i / N * g to every position i.
     """
     if mask is None:
         return x.mean(axis=axis)
-    m = np.asarray(mask, dtype=x.dtype)
-    if m.shape != x.shape[:-1]:
+    if axis not in (-2, x.ndim - 2):
+        raise ValueError(f"mean_pool: with a mask the sequence axis must be -2, got axis={axis}")
+    m = _pool_mask(x, mask, "mean_pool")
+    w = m / np.maximum(m.sum(axis=-1, keepdims=True), 1)  # m_i / N for every position
+    out = np.einsum("...l,...ld->...d", w, x.data)
+
+    def backward(g: Array) -> None:
+        x._accum(w[..., None] * g[..., None, :])
+
+    return Tensor._make(out, (x,), "mean_pool", backward)
+
+
+def max_pool(x: Tensor, mask: Any = None, axis: int = -2) -> Tensor:
+    """Element-wise max over the sequence: x_max[k] = max_i x_i[k] (book: Embeddings, pooling).
+
+    ``x`` is (..., L, d); with ``mask`` (..., L) padded positions are never chosen, and a row with
+    no real token gives the zero vector. The gradient of each output goes to the one position that
+    was chosen (the first maximum if several are equal), as in PyTorch's max pooling; the other
+    positions get 0. With a mask the sequence axis is the second to last.
+    """
+    if mask is None:
+        if x.ndim < 2:
+            raise ShapeError(f"max_pool: expected x of shape (..., L, d), got {x.shape}")
+        xs = x.data if axis in (-2, x.ndim - 2) else np.moveaxis(x.data, axis, -2)
+        m = None
+    else:
+        if axis not in (-2, x.ndim - 2):
+            raise ValueError(f"max_pool: with a mask the sequence axis must be -2, got axis={axis}")
+        m = _pool_mask(x, mask, "max_pool")
+        xs = np.where(m[..., None] > 0, x.data, -np.inf)
+    idx = np.expand_dims(xs.argmax(axis=-2), -2)  # (..., 1, d): which position won each feature
+    out = np.take_along_axis(xs, idx, axis=-2)[..., 0, :]
+    empty = None
+    if m is not None:
+        empty = m.sum(axis=-1) == 0  # rows without a real token: output 0, no gradient
+        out = np.where(empty[..., None], 0, out).astype(x.dtype)
+
+    def backward(g: Array) -> None:
+        if empty is not None:
+            g = np.where(empty[..., None], 0, g)
+        full = np.zeros(xs.shape, dtype=x.dtype)
+        np.put_along_axis(full, idx, g[..., None, :], axis=-2)
+        if mask is None and axis not in (-2, x.ndim - 2):
+            full = np.moveaxis(full, -2, axis)
+        x._accum(full)
+
+    return Tensor._make(out, (x,), "max_pool", backward)
+
+
+def windows(x: Tensor, width: int, *, padding: int = 0) -> Tensor:
+    """Every window of ``width`` consecutive vectors, concatenated (book: Embeddings, CNNs).
+
+    ``x`` is (N, L, d); the result is (N, n, width * d) with n = L + 2 * padding - width + 1:
+    row j is [x_j; x_{j+1}; ...; x_{j+width-1}], the input that a convolution filter of this width
+    sees at position j. ``padding`` zero vectors are added at both ends first (PyTorch's Conv1d
+    ``padding``), so with ``padding = width - 1`` every token is in ``width`` windows, even in a
+    sentence shorter than the window.
+
+    One fused node. Backward adds each window's gradient back onto the positions it covers:
+    ``width`` slice additions (each position is in up to ``width`` windows).
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    if x.ndim != 3:
+        raise ShapeError(f"windows: expected x of shape (N, L, d), got {x.shape}")
+    if not isinstance(width, (int, np.integer)) or width < 1:
+        raise ValueError(f"windows: width must be a positive integer, got {width!r}")
+    if not isinstance(padding, (int, np.integer)) or padding < 0:
+        raise ValueError(f"windows: padding must be a non-negative integer, got {padding!r}")
+    N, L, d = x.shape
+    Lp = L + 2 * padding
+    n = Lp - width + 1
+    if n < 1:
         raise ShapeError(
-            f"mean_pool: mask has shape {m.shape}, expected {x.shape[:-1]} for x {x.shape}"
+            f"windows: a sequence of length {L} (padding {padding}) is shorter than the window "
+            f"width {width}"
         )
-    counts = np.maximum(m.sum(axis=-1, keepdims=True), 1)
-    return (x * m[..., None]).sum(axis=axis) / counts
+    if padding:
+        xp = np.zeros((N, Lp, d), dtype=x.dtype)
+        xp[:, padding : padding + L] = x.data
+    else:
+        xp = x.data
+    out = np.empty((N, n, width, d), dtype=x.dtype)
+    for i in range(width):  # window j, slot i holds position j + i
+        out[:, :, i] = xp[:, i : i + n]
+
+    def backward(g: Array) -> None:
+        gw = g.reshape(N, n, width, d)
+        full = np.zeros((N, Lp, d), dtype=x.dtype)
+        for i in range(width):
+            full[:, i : i + n] += gw[:, :, i]  # basic slices: no np.add.at needed
+        x._accum(full[:, padding : padding + L] if padding else full)
+
+    return Tensor._make(out.reshape(N, n, width * d), (x,), "windows", backward)
 
 
-def max_pool(x: Tensor, axis: int = -2) -> Tensor:
-    """Element-wise max over the sequence axis (book: Embeddings, pooling)."""
-    return x.max(axis=axis)
+def window_mask(mask: Any, width: int, *, padding: int = 0) -> Array:
+    """Which windows of :func:`windows` contain at least one real token: (N, L) -> (N, n).
+
+    ``mask`` marks real tokens with 1 and padding with 0; the padding added by :func:`windows`
+    counts as padding. Use it to pool the outputs of a convolution over real windows only.
+    """
+    m = (np.asarray(mask) != 0).astype(np.float64)
+    if m.ndim != 2:
+        raise ShapeError(f"window_mask: expected a mask of shape (N, L), got {m.shape}")
+    if padding:
+        m = np.pad(m, ((0, 0), (padding, padding)))
+    if m.shape[1] < width:
+        raise ShapeError(
+            f"window_mask: length {m.shape[1]} (with padding) is shorter than the width {width}"
+        )
+    return np.lib.stride_tricks.sliding_window_view(m, width, axis=1).max(axis=-1)
+
+
+def conv1d(x: Tensor, W: Tensor, b: Tensor | None = None, *, padding: int = 0) -> Tensor:
+    """A 1-d convolution over a sequence of vectors: z_j = W [x_j; ...; x_{j+k-1}] + b.
+
+    ``x`` (N, L, d), ``W`` (d_out, k * d) with k the window width, ``b`` (d_out,): the same linear
+    map applied to every window of :func:`windows` (book: Embeddings, CNNs). Returns
+    (N, n, d_out). Differs from ``torch.nn.functional.conv1d``, which wants (N, d, L) and a weight
+    of shape (d_out, d, k): here a window's vectors are concatenated in order, as in the book.
+    """
+    d = x.shape[-1]
+    if W.ndim != 2 or W.shape[1] % d:
+        raise ShapeError(
+            f"conv1d: W must be (d_out, width * d) with d = {d} features per position, "
+            f"got W {W.shape}"
+        )
+    return linear(windows(x, W.shape[1] // d, padding=padding), W, b)
 
 
 # ---------------------------------------------------------------------- regularisation

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import functional as F
 from . import init
-from .tensor import ShapeError, Tensor, concatenate
+from .tensor import ShapeError, Tensor
 
 __all__ = [
     "Parameter",
@@ -211,11 +211,28 @@ class Embedding(Module):
     ``E(ids)`` selects rows, the same as multiplying one-hot vectors by E. Initialised
     N(0, std^2) with std = 1 like PyTorch; language models often train better from a smaller scale
     (book: The neural language model), so ``std`` can be set here (PyTorch: ``nn.init.normal_``).
+
+    ``padding_idx`` (as in PyTorch): that row starts at zero and gets no gradient, so padded
+    positions look up a zero vector, the "zero embeddings" used to pad a sentence.
     """
 
-    def __init__(self, V: int, d: int, *, std: float = 1.0, rng=None, dtype=np.float64) -> None:
+    def __init__(
+        self,
+        V: int,
+        d: int,
+        *,
+        std: float = 1.0,
+        padding_idx: int | None = None,
+        rng=None,
+        dtype=np.float64,
+    ) -> None:
+        if padding_idx is not None and not 0 <= padding_idx < V:
+            raise ValueError(f"Embedding: padding_idx must lie in [0, {V - 1}], got {padding_idx}")
         self.V, self.d = V, d
+        self.padding_idx = padding_idx
         self.E = Parameter(init.as_rng(rng).normal(0.0, std, (V, d)).astype(dtype))
+        if padding_idx is not None:
+            self.E.data[padding_idx] = 0
 
     def forward(self, ids: Any) -> Tensor:
         ids = np.asarray(ids)
@@ -225,10 +242,11 @@ class Embedding(Module):
             raise IndexError(
                 f"Embedding: ids must lie in [0, {self.V - 1}], got {ids.min()}..{ids.max()}"
             )
-        return F.embedding(ids, self.E)
+        return F.embedding(ids, self.E, padding_idx=self.padding_idx)
 
     def __repr__(self) -> str:
-        return f"Embedding({self.V}, {self.d})"
+        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"Embedding({self.V}, {self.d}{pad})"
 
 
 class Sequential(Module):
@@ -378,30 +396,46 @@ class MeanPool(Module):
 
 
 class MaxPool(Module):
-    """Element-wise max over the sequence axis: (N, L, d) -> (N, d)."""
+    """Element-wise max over the sequence axis: (N, L, d) -> (N, d); a mask skips padding."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.max_pool(x)
+    def forward(self, x: Tensor, mask: Any = None) -> Tensor:
+        return F.max_pool(x, mask)
 
 
 class Conv1d(Module):
     """The same small network applied to every window of ``width`` tokens (book: Embeddings, CNNs).
 
-    Input (N, L, d_in) -> output (N, L - width + 1, d_out): each window's ``width`` embeddings
-    are concatenated into one vector of width * d_in features and sent through one Linear
-    layer, a learned n-gram detector. Differs from torch.nn.Conv1d, which wants (N, d_in, L).
+    Input (N, L, d_in) -> output (N, L + 2 * padding - width + 1, d_out): each window's ``width``
+    embeddings are concatenated into one vector of width * d_in features
+    (:func:`nnlib.functional.windows`) and sent through one Linear layer, a learned n-gram
+    detector. ``padding`` zero vectors are added at both ends first (``padding = width - 1``: every
+    token is in ``width`` windows). Differs from torch.nn.Conv1d, which wants (N, d_in, L) and
+    stores its weight as (d_out, d_in, width); here ``linear.W`` is (d_out, width * d_in), the
+    window's vectors in order.
     """
 
-    def __init__(self, d_in: int, d_out: int, width: int, *, rng=None, dtype=np.float64) -> None:
-        self.width = width
+    def __init__(
+        self, d_in: int, d_out: int, width: int, *, padding: int = 0, rng=None, dtype=np.float64
+    ) -> None:
+        if width < 1 or padding < 0:
+            raise ValueError(f"Conv1d: need width >= 1 and padding >= 0, got {width}, {padding}")
+        self.d_in, self.d_out, self.width, self.padding = d_in, d_out, width, padding
         self.linear = Linear(width * d_in, d_out, rng=rng, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim != 3:
-            raise ShapeError(f"Conv1d: expected input of shape (N, L, d), got {x.shape}")
-        L = x.shape[1]
-        if L < self.width:
-            raise ShapeError(f"Conv1d: sequence length {L} is shorter than the window {self.width}")
-        n_windows = L - self.width + 1
-        windows = concatenate([x[:, i : i + n_windows, :] for i in range(self.width)], axis=-1)
-        return self.linear(windows)
+        if not isinstance(x, Tensor):
+            x = Tensor(np.asarray(x, dtype=self.linear.W.dtype))
+        if x.ndim != 3 or x.shape[-1] != self.d_in:
+            raise ShapeError(
+                f"Conv1d({self.d_in}, {self.d_out}, width={self.width}): expected input of shape "
+                f"(N, L, {self.d_in}), got {x.shape}"
+            )
+        if x.shape[1] + 2 * self.padding < self.width:
+            raise ShapeError(
+                f"Conv1d: sequence length {x.shape[1]} (padding {self.padding}) is shorter than "
+                f"the window {self.width}"
+            )
+        return self.linear(F.windows(x, self.width, padding=self.padding))
+
+    def __repr__(self) -> str:
+        return f"Conv1d({self.d_in}, {self.d_out}, width={self.width}, padding={self.padding})"

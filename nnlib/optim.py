@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from .functional import used_rows
 from .tensor import Tensor
 
 __all__ = [
@@ -110,6 +111,22 @@ class Adam(Optimizer):
     gradient, as PyTorch's Adam does (not AdamW's decoupled decay). The update is done in place
     with one scratch array per parameter: the same arithmetic as the formulas above, without
     allocating five temporaries per step for large matrices such as an embedding table.
+
+    ``lazy_rows``: parameters (usually embedding tables E) updated *lazily*, row by row, as
+    PyTorch's ``SparseAdam`` and TensorFlow's ``LazyAdam`` do. A minibatch uses a few hundred of
+    the |V| rows of E; the others have a zero gradient. Plain Adam still moves those rows (their
+    running average m decays but is not zero) and pays for all |V| rows every step. A lazy
+    parameter updates m, s and w only in the rows the step's gradient touched
+    (:func:`nnlib.functional.used_rows`: the words of the minibatch, for an embedding's gradient;
+    otherwise the rows that are not all zero); the other rows stay exactly as they are. The bias
+    corrections use the global step count t, as in PyTorch. Differs from PyTorch's SparseAdam in
+    one detail: eps is added to sqrt(s_hat), as in dense Adam, where SparseAdam adds it to
+    sqrt(s) before the bias correction.
+
+    This is a different optimiser, not an approximation: the two agree on the first step, and on
+    every step where every row has a non-zero gradient, but not in general (an unused row keeps
+    moving under plain Adam). ``weight_decay`` cannot be combined with lazy rows (decaying only
+    the rows in use is not L2 regularisation), as with PyTorch's SparseAdam.
     """
 
     def __init__(
@@ -120,6 +137,7 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        lazy_rows: Iterable[Tensor] = (),
     ) -> None:
         super().__init__(params, lr)
         b1, b2 = betas
@@ -131,13 +149,26 @@ class Adam(Optimizer):
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.s = [np.zeros_like(p.data) for p in self.params]
         self._scratch = [np.empty_like(p.data) for p in self.params]
+        lazy_ids = {id(p) for p in lazy_rows}
+        known = {id(p) for p in self.params}
+        if lazy_ids - known:
+            raise ValueError("Adam: every tensor in lazy_rows must also be in params")
+        if lazy_ids and weight_decay:
+            raise ValueError("Adam: weight_decay cannot be combined with lazy_rows")
+        self.lazy = [id(p) in lazy_ids for p in self.params]
+        for p, lazy in zip(self.params, self.lazy):
+            if lazy and p.ndim < 2:
+                raise ValueError(f"Adam: lazy_rows needs tables with rows (2+ dims), got {p.shape}")
 
     def step(self) -> None:
         self.t += 1
         c1 = 1 - self.b1**self.t
         c2 = 1 - self.b2**self.t
-        for p, m, s, tmp in zip(self.params, self.m, self.s, self._scratch):
+        for p, m, s, tmp, lazy in zip(self.params, self.m, self.s, self._scratch, self.lazy):
             if p.grad is None:
+                continue
+            if lazy:
+                self._lazy_step(p, m, s, c1, c2)
                 continue
             g = p.grad
             if self.weight_decay:
@@ -155,6 +186,31 @@ class Adam(Optimizer):
             np.divide(m, tmp, out=tmp)
             tmp *= self.lr / c1
             p.data -= tmp
+
+    def _lazy_step(self, p: Tensor, m: np.ndarray, s: np.ndarray, c1: float, c2: float) -> None:
+        """Adam's update on the rows of p that this step's gradient touched (see the class)."""
+        rows = used_rows(p.grad)  # the rows this minibatch used (known without a scan of E)
+        # take() is numpy's fast row gather (several times faster than p.grad[rows]); each
+        # gathered block is a copy that the arithmetic below works in, in place.
+        g = p.grad.take(rows, axis=0)
+        m_r = m.take(rows, axis=0)
+        m_r *= self.b1  # m <- b1 m + (1 - b1) g, on these rows only
+        m_r += (1 - self.b1) * g
+        s_r = s.take(rows, axis=0)
+        s_r *= self.b2  # s <- b2 s + (1 - b2) g^2
+        g *= g
+        g *= 1 - self.b2
+        s_r += g
+        m[rows] = m_r
+        s[rows] = s_r
+        np.divide(s_r, c2, out=g)  # w <- w - lr m_hat / (sqrt(s_hat) + eps)
+        np.sqrt(g, out=g)
+        g += self.eps
+        np.divide(m_r, g, out=g)
+        g *= self.lr / c1
+        w_r = p.data.take(rows, axis=0)
+        w_r -= g
+        p.data[rows] = w_r
 
 
 class _Schedule:

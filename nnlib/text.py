@@ -127,7 +127,8 @@ class Vocab:
         return token in self.stoi
 
     def __getitem__(self, token: str) -> int:
-        return self.stoi.get(token, self.unk_id)
+        i = self.stoi.get(token)
+        return self.unk_id if i is None else i  # unk_id only when needed: it may not exist
 
     @property
     def pad_id(self) -> int:

@@ -186,8 +186,10 @@ def test_conv1d_gradient():
 
 def test_conv1d_errors():
     conv = nn.Conv1d(2, 3, width=3)
-    with pytest.raises(ShapeError, match=r"\(N, L, d\)"):
+    with pytest.raises(ShapeError, match=r"\(N, L, 2\)"):
         conv(Tensor(np.zeros((4, 2))))
+    with pytest.raises(ShapeError, match=r"\(N, L, 2\), got \(1, 4, 3\)"):
+        conv(Tensor(np.zeros((1, 4, 3))))
     with pytest.raises(ShapeError, match="shorter than the window"):
         conv(Tensor(np.zeros((1, 2, 2))))
 

@@ -61,6 +61,15 @@ def test_vocab_order_specials_and_unknowns():
         v.token(6)
 
 
+def test_vocab_without_specials_looks_up_known_words():
+    """A vocabulary without <unk> (e.g. GloVe's words) finds its words; only an unknown word is
+    an error, and the error says why."""
+    v = Vocab(["good", "bad"], specials=())
+    assert (v["good"], v["bad"]) == (0, 1)
+    with pytest.raises(KeyError, match="no <unk>"):
+        v["zebra"]
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(words, min_size=1, max_size=5))
 def test_vocab_encode_decode_round_trip(texts):
